@@ -1,0 +1,1 @@
+"""citywh ingestion: fetch -> snapshot -> parse -> validate -> land, then dbt build and publish."""

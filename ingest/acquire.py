@@ -1,0 +1,61 @@
+"""Getting a snapshot into the store: from the offline bundle, or live from the source.
+
+CITYWH_FETCH=auto (default): bundle file if the bundle has it, else a live fetch.
+CITYWH_FETCH=offline: bundle only, else the newest snapshot already in the store.
+CITYWH_FETCH=live: always a live fetch (what a scheduled production run wants).
+A file found nowhere is reported with the place it should be put."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.config import Settings
+from ingest.errors import FetchError, MissingSnapshotError
+from ingest.snapshots import Snapshot, SnapshotStore
+from ingest.sources.base import SnapshotSpec, Source
+
+
+def bundle_file(spec: SnapshotSpec, bundle_dir: Path) -> Path | None:
+    matches = sorted(bundle_dir.glob(spec.bundle_glob)) if bundle_dir.is_dir() else []
+    return matches[-1] if matches else None
+
+
+def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
+    """Return a stored snapshot of spec, storing it first if needed."""
+    store = SnapshotStore(settings.store_dir)
+    if settings.fetch_mode != "live":
+        path = bundle_file(spec, settings.bundle_dir)
+        if path is not None:
+            return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
+                              origin=source.origin, acquired_via=f"bundle:{path}")
+    live_error: FetchError | None = None
+    if settings.fetch_mode != "offline":
+        try:
+            content = source.fetch(spec)
+        except FetchError as exc:
+            if settings.fetch_mode == "live":
+                raise
+            live_error = exc
+        else:
+            return store.save(spec, content, filename=spec.filename, url=spec.url,
+                              origin=source.origin, acquired_via="live")
+    held = store.latest(spec)
+    if held is not None:
+        return held
+    reason = f"not in the bundle; live fetch failed ({live_error.reason})" if live_error else \
+        "not in the bundle and live fetching is off (CITYWH_FETCH=offline)"
+    raise MissingSnapshotError([(spec.label, reason,
+                                 f"{settings.bundle_dir / spec.bundle_glob} (or run with internet)")])
+
+
+def acquire_all(source: Source, settings: Settings) -> list[Snapshot]:
+    """Acquire every file of a source; report all missing ones together, not just the first."""
+    snapshots, missing = [], []
+    for spec in source.snapshots:
+        try:
+            snapshots.append(acquire(source, spec, settings))
+        except MissingSnapshotError as exc:
+            missing.extend(exc.missing)
+    if missing:
+        raise MissingSnapshotError(missing)
+    return snapshots

@@ -1,0 +1,96 @@
+"""citywh command line: run the pipeline in-process, or look at what the warehouse holds."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ingest.config import settings as load_settings
+from ingest.errors import CitywhError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="citywh: a DuckDB warehouse of global city indicators.")
+console = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def run() -> None:
+    """Build the whole warehouse: acquire, validate and land every source, dbt build, publish."""
+    from ingest.pipeline import run_all
+
+    settings = load_settings()
+    console.print(f"warehouse home: {settings.home} (bundle: {settings.bundle_dir}, "
+                  f"fetch mode: {settings.fetch_mode})")
+    try:
+        with console.status("running the pipeline…") as status:
+            def report(line: str) -> None:
+                console.print(f"  ✓ {line}")
+                status.update(f"after: {line}")
+            run_all(settings, report)
+    except CitywhError as exc:
+        _fail(exc)
+    console.print(f"[bold green]done.[/] Query the serving file: duckdb -readonly {settings.serving_path}")
+
+
+@app.command()
+def ingest(source: str) -> None:
+    """Acquire, validate and land one source (no dbt build, no publish)."""
+    from ingest.pipeline import ingest_source
+
+    try:
+        ingest_source(source, load_settings(), lambda line: console.print(f"  ✓ {line}"))
+    except (CitywhError, KeyError) as exc:
+        _fail(exc)
+
+
+@app.command()
+def build() -> None:
+    """dbt build (models, tests, unit tests) against the writer warehouse, then publish."""
+    from ingest import pipeline, publish
+
+    settings = load_settings()
+    try:
+        pipeline.build(settings)
+        console.print(f"published {publish.publish(settings)}")
+    except CitywhError as exc:
+        _fail(exc)
+
+
+@app.command()
+def status() -> None:
+    """Last load of every source file (sha256, rows, validation) and the marts' row counts."""
+    from ingest.status import read_status
+
+    found = read_status(load_settings())
+    out = Console()
+    if found is None:
+        out.print("no warehouse yet: run `citywh run`")
+        raise typer.Exit(1)
+    out.print(f"reading {found.database}")
+    loads = Table("source", "file", "last load", "validation", "rows", "sha256", "status",
+                  title="loads")
+    for load in found.loads:
+        validation = {True: "passed", False: "FAILED", None: "-"}[load["validation_success"]]
+        loads.add_row(load["source"], load["snapshot_key"], str(load["finished_at"])[:19],
+                      validation, f"{load['rows']:,}", load["snapshot_sha256"], load["status"])
+    out.print(loads)
+    marts = Table("table", "rows", title="marts")
+    for table, rows in found.marts.items():
+        marts.add_row(table, f"{rows:,}")
+    out.print(marts)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Where things live. Every path can be overridden by an environment variable so that tests,
+Airflow workers and the CLI can point the same code at different warehouses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+# How snapshots are acquired when the store does not already hold one:
+#   auto    - seed from the offline bundle if it has the file, else fetch live
+#   offline - bundle only (never touch the network)
+#   live    - always fetch live (a scheduled production run)
+FETCH_MODES = ("auto", "offline", "live")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path  # root of all mutable state (warehouse, snapshot store, quarantine)
+    bundle_dir: Path  # offline bundle of real source files (../shared/snapshots)
+    fetch_mode: str
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The file the pipeline writes (single writer)."""
+        return self.warehouse_dir / "citywh.duckdb"
+
+    @property
+    def serving_path(self) -> Path:
+        """The published, read-only copy that analysts and BI tools open."""
+        return self.warehouse_dir / "serving.duckdb"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.home / "snapshots"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+
+def settings() -> Settings:
+    """Read settings from the environment at call time (never at import time)."""
+    fetch_mode = os.environ.get("CITYWH_FETCH", "auto")
+    if fetch_mode not in FETCH_MODES:
+        raise ValueError(f"CITYWH_FETCH must be one of {FETCH_MODES}, got {fetch_mode!r}")
+    return Settings(
+        home=Path(os.environ.get("CITYWH_HOME", REPO_ROOT / "var")).resolve(),
+        bundle_dir=Path(
+            os.environ.get("CITYWH_BUNDLE", REPO_ROOT.parent / "shared" / "snapshots")
+        ).resolve(),
+        fetch_mode=fetch_mode,
+    )

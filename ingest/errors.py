@@ -1,0 +1,44 @@
+"""Errors that name what went wrong and where: source, file or URL, row or field."""
+
+from __future__ import annotations
+
+
+class CitywhError(Exception):
+    """Base class: every message is meant to be shown to an operator as is."""
+
+
+class FetchError(CitywhError):
+    def __init__(self, source: str, url: str, reason: str):
+        self.source, self.url, self.reason = source, url, reason
+        super().__init__(f"[{source}] fetch failed for {url}: {reason}")
+
+
+class ParseError(CitywhError):
+    def __init__(self, source: str, file: str, reason: str, *, row: int | None = None,
+                 field: str | None = None):
+        self.source, self.file, self.reason, self.row, self.field = source, file, reason, row, field
+        where = file
+        if row is not None:
+            where += f", line {row}"
+        if field is not None:
+            where += f", field {field!r}"
+        super().__init__(f"[{source}] cannot parse {where}: {reason}")
+
+
+class MissingSnapshotError(CitywhError):
+    """No snapshot in the store, none in the offline bundle, and no live fetch possible."""
+
+    def __init__(self, missing: list[tuple[str, str, str]]):
+        self.missing = missing
+        lines = [f"  - {source}: {what}; put the file at {where}" for source, what, where in missing]
+        super().__init__("no snapshot available for:\n" + "\n".join(lines))
+
+
+class ValidationFailed(CitywhError):
+    def __init__(self, source: str, table: str, failed: list[str], quarantine_path: str):
+        self.source, self.table, self.failed, self.quarantine_path = source, table, failed, quarantine_path
+        super().__init__(
+            f"[{source}] batch for raw.{table} failed validation "
+            f"({len(failed)} expectation(s)): " + "; ".join(failed)
+            + f". Batch quarantined at {quarantine_path}; raw.{table} left unchanged."
+        )

@@ -1,0 +1,61 @@
+"""HTTP downloads with timeouts and retries (httpx + tenacity).
+
+Server errors, timeouts and dropped connections are retried with exponential backoff; a 4xx is
+final. Every failure becomes a FetchError naming the source and the URL."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+from tenacity import (
+    RetryError,
+    retry,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from ingest.errors import FetchError
+
+USER_AGENT = "citywh/0.1 (+https://github.com/citywh)"
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code >= 500 or exc.response.status_code == 429
+    return isinstance(exc, httpx.TransportError)
+
+
+def download(source: str, url: str, *, attempts: int | None = None,
+             timeout: float | None = None) -> bytes:
+    """GET url and return the body; raise FetchError naming source and URL on failure."""
+    attempts = attempts or int(os.environ.get("CITYWH_HTTP_ATTEMPTS", "4"))
+    timeout = timeout or float(os.environ.get("CITYWH_HTTP_TIMEOUT", "60"))
+    backoff_max = float(os.environ.get("CITYWH_HTTP_BACKOFF_MAX", "30"))
+
+    @retry(
+        retry=retry_if_exception(_is_transient),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=0.5, max=backoff_max),
+    )
+    def _get() -> bytes:
+        with httpx.Client(timeout=timeout, follow_redirects=True,
+                          headers={"User-Agent": USER_AGENT}) as client:
+            response = client.get(url)
+            response.raise_for_status()
+            return response.content
+
+    try:
+        return _get()
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        raise FetchError(source, url, f"gave up after {attempts} attempts: {_describe(last)}") from last
+    except (httpx.HTTPError, OSError) as exc:
+        raise FetchError(source, url, _describe(exc)) from exc
+
+
+def _describe(exc: BaseException | None) -> str:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code} {exc.response.reason_phrase}"
+    return f"{type(exc).__name__}: {exc}"
