@@ -17,7 +17,8 @@ console = Console(stderr=True)
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    # soft_wrap: never break an error message (paths, expectation names) across lines.
+    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -70,7 +71,7 @@ def status() -> None:
     from ingest.status import read_status
 
     found = read_status(load_settings())
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 200)  # full sha256 when piped
     if found is None:
         out.print("no warehouse yet: run `citywh run`")
         raise typer.Exit(1)

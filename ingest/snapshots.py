@@ -55,19 +55,21 @@ def _atomic_write(path: Path, content: bytes) -> None:
         raise
 
 
+def read_snapshot(meta_path: Path) -> Snapshot:
+    """A stored snapshot from its metadata file (<file>.meta.json)."""
+    meta = json.loads(meta_path.read_text())
+    meta["path"] = meta_path.with_name(meta_path.name.removesuffix(META_SUFFIX))
+    return Snapshot(**meta)
+
+
 class SnapshotStore:
     def __init__(self, root: Path):
         self.root = root
 
     def snapshots(self, spec: SnapshotSpec) -> list[Snapshot]:
         """All held snapshots of one source file, oldest first."""
-        found = []
-        for meta_path in (self.root / spec.source).glob(f"*/*{META_SUFFIX}"):
-            meta = json.loads(meta_path.read_text())
-            if meta["key"] == spec.key:
-                meta["path"] = meta_path.with_name(meta_path.name.removesuffix(META_SUFFIX))
-                found.append(Snapshot(**meta))
-        return sorted(found, key=lambda snap: snap.fetched_at)
+        held = (read_snapshot(meta) for meta in (self.root / spec.source).glob(f"*/*{META_SUFFIX}"))
+        return sorted((s for s in held if s.key == spec.key), key=lambda snap: snap.fetched_at)
 
     def latest(self, spec: SnapshotSpec) -> Snapshot | None:
         held = self.snapshots(spec)

@@ -118,10 +118,11 @@ def parse_bulk_csv(content: bytes, *, file: str, expected_indicator: str | None 
         raise fail("no data rows after the header")
 
     wide = wide.with_row_index("line", offset=FIRST_DATA_LINE).select(["line", *ID_COLUMNS, *year_columns])
-    missing_id = wide.filter(pl.any_horizontal(pl.col(ID_COLUMNS[1:]).is_null()))
+    blank = [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in ID_COLUMNS[1:]]
+    missing_id = wide.filter(pl.any_horizontal(blank))
     if missing_id.height:
         row = missing_id.row(0, named=True)
-        field = next(c for c in ID_COLUMNS[1:] if row[c] is None)
+        field = next(c for c in ID_COLUMNS[1:] if not (row[c] or "").strip())
         raise fail("empty identifier", row=row["line"], field=field)
     if expected_indicator:
         wrong = wide.filter(pl.col("Indicator Code") != expected_indicator)

@@ -1,0 +1,118 @@
+"""Airflow glue shared by the thin files in dags/: default arguments, Assets, the writer pool
+and the DAG factories. Importing this module does no I/O and imports nothing heavy: the pipeline
+is imported inside the tasks, when they run."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, AssetAny, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+log = logging.getLogger(__name__)
+
+# DuckDB allows one writing process: every task that writes the warehouse takes this pool's one
+# slot. Create it once per deployment: `airflow pools set duckdb_writer 1 "DuckDB single writer"`.
+WRITER_POOL = "duckdb_writer"
+SERVING_ASSET = Asset(name="citywh_serving", uri="citywh://warehouse/serving")
+START_DATE = datetime(2026, 1, 1)
+
+
+def raw_asset(table: str) -> Asset:
+    return Asset(name=f"citywh_raw_{table}", uri=f"citywh://warehouse/raw/{table}")
+
+
+def notify_failure(context) -> None:
+    """Failure callback: one line naming the DAG, task and the error (source and expectations
+    are named in the exception message itself)."""
+    ti = context.get("task_instance")
+    log.error("citywh task failed: dag=%s task=%s error=%s",
+              getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), context.get("exception"))
+
+
+DEFAULT_ARGS = {
+    "owner": "citywh",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": notify_failure,
+}
+
+
+def source_ingest_dag(source_name: str, table: str, *, schedule: str, doc_md: str):
+    """fetch -> validate_and_land (one mapped task per snapshot file) -> announce (Asset)."""
+    asset = raw_asset(table)
+
+    @dag(dag_id=f"ingest_{source_name}", schedule=schedule, start_date=START_DATE, catchup=False,
+         max_active_runs=1, default_args=DEFAULT_ARGS, tags=["citywh", "ingest", source_name],
+         doc_md=doc_md)
+    def ingest_dag():
+        @task(execution_timeout=timedelta(minutes=30))
+        def fetch() -> list[str]:
+            """Acquire every snapshot file (bundle or live); return their metadata paths."""
+            from ingest.acquire import acquire_all
+            from ingest.config import settings
+            from ingest.sources import get_source
+
+            snapshots = acquire_all(get_source(source_name), settings())
+            return [str(s.meta_path) for s in snapshots]
+
+        @task(pool=WRITER_POOL, map_index_template="{{ snapshot_label }}")
+        def validate_and_land(meta_path: str) -> dict:
+            """Parse, validate with GX and land one file in one transaction (or quarantine it)."""
+            from pathlib import Path
+
+            from ingest.config import settings
+            from ingest.errors import ParseError, ValidationFailed
+            from ingest.pipeline import ingest_snapshot
+            from ingest.snapshots import read_snapshot
+            from ingest.sources import get_source
+
+            snapshot = read_snapshot(Path(meta_path))
+            get_current_context()["snapshot_label"] = f"{snapshot.key} {snapshot.sha256[:12]}"
+            try:
+                result = ingest_snapshot(get_source(source_name), snapshot, settings())
+            except (ValidationFailed, ParseError) as exc:
+                # Bad data does not get better on retry: fail at once, naming what failed.
+                raise AirflowFailException(str(exc)) from exc
+            log.info("%s/%s: %s %s rows", source_name, snapshot.key, result.status, result.rows)
+            return {"key": snapshot.key, "status": result.status, "rows": result.rows}
+
+        @task(outlets=[asset])
+        def announce(results: list[dict]) -> None:
+            """Emit the raw Asset only when a load changed raw, so the build runs when needed."""
+            if not any(r["status"] == "landed" for r in results):
+                raise AirflowSkipException("every snapshot was already landed: nothing new")
+
+        announce(validate_and_land.expand(meta_path=fetch()))
+
+    return ingest_dag()
+
+
+def warehouse_build_dag(tables: list[str], *, doc_md: str):
+    """On any raw Asset: dbt build -> publish the serving file (Asset)."""
+
+    @dag(dag_id="warehouse_build", schedule=AssetAny(*(raw_asset(t) for t in tables)),
+         start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
+         tags=["citywh", "dbt", "publish"], doc_md=doc_md)
+    def build_dag():
+        @task(pool=WRITER_POOL, retries=1)
+        def dbt_build() -> None:
+            from ingest.config import settings
+            from ingest.pipeline import build
+
+            build(settings())
+
+        @task(pool=WRITER_POOL, outlets=[SERVING_ASSET])
+        def publish() -> str:
+            from ingest import publish as publishing
+            from ingest.config import settings
+
+            return str(publishing.publish(settings()))
+
+        dbt_build() >> publish()
+
+    return build_dag()

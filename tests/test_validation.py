@@ -1,0 +1,91 @@
+"""Great Expectations as the gate to raw: a failing batch is quarantined, raw keeps its data,
+the run fails naming the source and the failed expectations, nothing downstream runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from ingest.acquire import acquire_all
+from ingest.cli import app
+from ingest.errors import ValidationFailed
+from ingest.pipeline import ingest_snapshot
+from ingest.sources.worldbank import SOURCE
+from ingest.validation import validate
+
+
+def test_real_batches_pass(citywh_env):
+    for snapshot in acquire_all(SOURCE, citywh_env):
+        outcome = validate(SOURCE.table, SOURCE.parse(snapshot.path, SOURCE.spec(snapshot.key)))
+        assert outcome.success, outcome.failed
+        assert outcome.statistics["evaluated_expectations"] >= 20
+
+
+def test_each_kind_of_defect_is_caught(citywh_env):
+    population = acquire_all(SOURCE, citywh_env)[1]
+    frame = SOURCE.parse(population.path, SOURCE.spec(population.key))
+    defects = {
+        "expect_compound_columns_to_be_unique": pl.concat([frame, frame.head(3)]),
+        "expect_column_values_to_be_in_set": frame.with_columns(
+            country_code=pl.when(pl.col("country_code") == "JPN").then(pl.lit("JPX")).otherwise("country_code")),
+        "expect_column_values_to_be_between": frame.with_columns(value=pl.col("value") * 1000),
+        "expect_table_row_count_to_be_between": frame.head(100),
+        "expect_column_values_to_not_be_null": frame.with_columns(year=pl.lit(None, pl.Int32)),
+    }
+    for expectation, bad in defects.items():
+        outcome = validate(SOURCE.table, bad)
+        assert not outcome.success
+        assert any(line.startswith(expectation) for line in outcome.failed), (expectation, outcome.failed)
+
+
+def test_failed_batch_is_quarantined_and_raw_untouched(citywh_env):
+    snapshots = acquire_all(SOURCE, citywh_env)
+    urban = snapshots[2]
+    good = ingest_snapshot(SOURCE, urban, citywh_env)
+    bad_frame = SOURCE.parse(urban.path, SOURCE.spec(urban.key)).with_columns(value=pl.col("value") + 50)
+    # A newer snapshot of the same file whose parsed values exceed 100 %.
+    bad_source = dataclasses.replace(SOURCE, parse=lambda path, spec: bad_frame)
+    newer = dataclasses.replace(urban, sha256="c" * 64)
+    with pytest.raises(ValidationFailed) as caught:
+        ingest_snapshot(bad_source, newer, citywh_env)
+    message = str(caught.value)
+    assert "[worldbank]" in message and "raw.worldbank__indicator_values" in message
+    assert "expect_column_values_to_be_between" in message and "quarantined" in message
+    folder = next((citywh_env.quarantine_dir / "worldbank").iterdir())
+    kept = pl.read_parquet(folder / "batch.parquet")
+    assert kept.height == bad_frame.height
+    result = json.loads((folder / "validation.json").read_text())
+    assert result["gx_result"]["success"] is False and result["snapshot"]["sha256"] == "c" * 64
+    con = duckdb.connect(str(citywh_env.warehouse_path), read_only=True)
+    try:
+        assert con.execute("select count(*), min(_load_id) from raw.worldbank__indicator_values").fetchone() \
+            == (17_095, good.load_id)
+        assert con.execute("select status, validation_success from meta.loads order by finished_at").fetchall() \
+            == [("landed", True), ("quarantined", False)]
+    finally:
+        con.close()
+
+
+def test_run_exits_non_zero_with_the_reason_and_builds_nothing(tmp_path, monkeypatch, bundle_dir):
+    """A bundle whose urban-share file has a value above 100 %: the CLI run fails before dbt."""
+    bundle = tmp_path / "bundle" / "worldbank"
+    shutil.copytree(bundle_dir / "worldbank", bundle)
+    urban = next(bundle.glob("API_SP.URB.TOTL.IN.ZS_*.csv"))
+    urban.write_bytes(urban.read_bytes().replace(b'"Japan","JPN","Urban population (% of total population)","SP.URB.TOTL.IN.ZS","63.272"',
+                                                 b'"Japan","JPN","Urban population (% of total population)","SP.URB.TOTL.IN.ZS","163.272"'))
+    monkeypatch.setenv("CITYWH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CITYWH_BUNDLE", str(tmp_path / "bundle"))
+    monkeypatch.setenv("CITYWH_FETCH", "offline")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "[worldbank]" in output and "expect_column_values_to_be_between" in output
+    assert "163.272" in output
+    assert not (tmp_path / "home" / "warehouse" / "serving.duckdb").exists()
+    assert not (tmp_path / "home" / "dbt").exists()  # dbt never ran
