@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest.config import settings as load_settings
@@ -18,7 +19,7 @@ console = Console(stderr=True)
 
 def _fail(exc: Exception) -> None:
     # soft_wrap: never break an error message (paths, expectation names) across lines.
-    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -33,8 +34,8 @@ def run() -> None:
     try:
         with console.status("running the pipeline…") as status:
             def report(line: str) -> None:
-                console.print(f"  ✓ {line}")
-                status.update(f"after: {line}")
+                console.print(f"  ✓ {escape(line)}")
+                status.update(f"after: {escape(line)}")
             run_all(settings, report)
     except CitywhError as exc:
         _fail(exc)
@@ -47,7 +48,7 @@ def ingest(source: str) -> None:
     from ingest.pipeline import ingest_source
 
     try:
-        ingest_source(source, load_settings(), lambda line: console.print(f"  ✓ {line}"))
+        ingest_source(source, load_settings(), lambda line: console.print(f"  ✓ {escape(line)}"))
     except (CitywhError, KeyError) as exc:
         _fail(exc)
 
