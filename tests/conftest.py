@@ -17,7 +17,8 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("CITYWH_HTTP_BACKOFF_MAX", "0.05")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUNDLE_DIR = REPO_ROOT.parent / "shared" / "snapshots"
+# Resolved like ingest.config resolves it, so paths compare equal through symlinks.
+BUNDLE_DIR = (REPO_ROOT.parent / "shared" / "snapshots").resolve()
 
 
 @pytest.fixture(scope="session")
