@@ -7,6 +7,8 @@ A file found nowhere is reported with the place it should be put."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.resources
 from pathlib import Path
 
 from ingest.config import Settings
@@ -16,8 +18,23 @@ from ingest.sources.base import SnapshotSpec, Source
 
 
 def bundle_file(spec: SnapshotSpec, bundle_dir: Path) -> Path | None:
-    matches = sorted(bundle_dir.glob(spec.bundle_glob)) if bundle_dir.is_dir() else []
+    if spec.bundle_glob is None or not bundle_dir.is_dir():
+        return None
+    matches = sorted(bundle_dir.glob(spec.bundle_glob))
     return matches[-1] if matches else None
+
+
+def packaged_file(spec: SnapshotSpec) -> tuple[Path, str] | None:
+    """The offline copy an installed package ships, with a label naming package and version."""
+    if spec.package_file is None:
+        return None
+    package, _, relative = spec.package_file.partition(":")
+    try:
+        path = Path(str(importlib.resources.files(package).joinpath(relative)))
+        version = importlib.metadata.version(package)
+    except (ModuleNotFoundError, importlib.metadata.PackageNotFoundError):
+        return None
+    return (path, f"package:{package}=={version}:{relative}") if path.is_file() else None
 
 
 def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
@@ -28,6 +45,11 @@ def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
         if path is not None:
             return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
                               origin=source.origin, acquired_via=f"bundle:{path}")
+        packaged = packaged_file(spec)
+        if packaged is not None:
+            path, label = packaged
+            return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
+                              origin=source.origin, acquired_via=label)
     live_error: FetchError | None = None
     if settings.fetch_mode != "offline":
         try:
@@ -44,8 +66,8 @@ def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
         return held
     reason = f"not in the bundle; live fetch failed ({live_error.reason})" if live_error else \
         "not in the bundle and live fetching is off (CITYWH_FETCH=offline)"
-    raise MissingSnapshotError([(spec.label, reason,
-                                 f"{settings.bundle_dir / spec.bundle_glob} (or run with internet)")])
+    where = settings.bundle_dir / spec.bundle_glob if spec.bundle_glob else f"the store ({settings.store_dir})"
+    raise MissingSnapshotError([(spec.label, reason, f"{where} (or run with internet)")])
 
 
 def acquire_all(source: Source, settings: Settings) -> list[Snapshot]:

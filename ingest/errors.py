@@ -15,11 +15,12 @@ class FetchError(CitywhError):
 
 class ParseError(CitywhError):
     def __init__(self, source: str, file: str, reason: str, *, row: int | None = None,
-                 field: str | None = None):
+                 field: str | None = None, row_kind: str = "line"):
+        # row_kind: "line" for text files, "Excel row" for workbooks (1-based as Excel shows it)
         self.source, self.file, self.reason, self.row, self.field = source, file, reason, row, field
         where = file
         if row is not None:
-            where += f", line {row}"
+            where += f", {row_kind} {row}"
         if field is not None:
             where += f", field {field!r}"
         super().__init__(f"[{source}] cannot parse {where}: {reason}")

@@ -12,6 +12,7 @@ from ingest.config import Settings
 from ingest.dbt import run_dbt
 from ingest.errors import MissingSnapshotError, ValidationFailed
 from ingest.landing import LoadResult
+from ingest.resolve import resolve_all
 from ingest.snapshots import Snapshot
 from ingest.sources import SOURCES, get_source
 from ingest.sources.base import Source
@@ -59,6 +60,16 @@ def ingest_source(name: str, settings: Settings, report: Report = _quiet,
     return results
 
 
+def resolve_cities(settings: Settings, report: Report = _quiet) -> None:
+    """Rebuild the city crosswalk from the landed gazetteer and city-naming sources."""
+    for entity_type, methods in resolve_all(settings.warehouse_path).items():
+        total = sum(methods.values())
+        resolved = total - methods.get("unresolved", 0)
+        report(f"crosswalk {entity_type}: {resolved:,} of {total:,} resolved to GeoNames ("
+               + ", ".join(f"{m} {n:,}" for m, n in sorted(methods.items(), key=lambda x: -x[1]))
+               + ")")
+
+
 def build(settings: Settings) -> list[tuple[str, str]]:
     """dbt build: models, tests and unit tests, against the writer warehouse."""
     return run_dbt(["build"], settings)
@@ -78,6 +89,7 @@ def run_all(settings: Settings, report: Report = _quiet) -> None:
         raise MissingSnapshotError(missing)
     for name, snapshots in acquired.items():
         ingest_source(name, settings, report, snapshots)
+    resolve_cities(settings, report)
     outcomes = build(settings)
     passed = sum(1 for _, status in outcomes if status in ("success", "pass"))
     report(f"dbt build: {passed} of {len(outcomes)} nodes passed")

@@ -31,3 +31,10 @@ def iso3_country_codes() -> frozenset[str]:
 def worldbank_known_codes() -> list[str]:
     """Every code a World Bank bulk file may carry: countries, WB-only economies, aggregates."""
     return sorted(iso3_country_codes() | set(WORLDBANK_NON_ISO_ECONOMIES) | set(worldbank_aggregates()))
+
+
+@cache
+def country_aliases() -> dict[str, str]:
+    """Country names sources use that GeoNames does not ("USA", "Côte d’Ivoire") -> ISO2."""
+    with open(HERE / "country_aliases.csv", newline="", encoding="utf-8") as handle:
+        return {row["alias"]: row["iso2"] for row in csv.DictReader(handle)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from ingest.sources import worldbank
+from ingest.sources import c40_gdp, geonames, un_wup, worldbank
 from ingest.sources.base import Source
 
-SOURCES: dict[str, Source] = {source.name: source for source in (worldbank.SOURCE,)}
+SOURCES: dict[str, Source] = {
+    source.name: source
+    for source in (worldbank.SOURCE, *geonames.SOURCES, un_wup.SOURCE, c40_gdp.SOURCE)
+}
 
 
 def get_source(name: str) -> Source:

