@@ -4,7 +4,7 @@ from ingest.orchestration import source_ingest_dag
 
 dag = source_ingest_dag(
     "worldbank",
-    "worldbank__indicator_values",
+    {"worldbank": "worldbank__indicator_values"},
     schedule="@monthly",  # WDI is revised a few times a year; monthly catches each release
     doc_md="""
 ### ingest_worldbank

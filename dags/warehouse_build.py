@@ -3,11 +3,19 @@
 from ingest.orchestration import warehouse_build_dag
 
 dag = warehouse_build_dag(
-    ["worldbank__indicator_values"],
+    [  # every raw table a source lands (tests check this list against ingest.sources)
+        "worldbank__indicator_values",
+        "geonames__cities",
+        "geonames__countries",
+        "geonames__admin1_codes",
+        "un_wup__city_populations",
+        "c40__city_inventories",
+    ],
     doc_md="""
 ### warehouse_build
-Runs on any raw Asset: `dbt build` (models, data tests, unit tests) against the writer warehouse,
-then copies it to the read-only serving file by atomic swap and emits `citywh_serving`.
-Both tasks hold the one-slot `duckdb_writer` pool.
+Runs on any raw Asset: rebuilds the city crosswalk (`xwalk.city_matches`), runs `dbt build`
+(models, data tests, unit tests) against the writer warehouse, then copies it to the read-only
+serving file by atomic swap and emits `citywh_serving`. Every task holds the one-slot
+`duckdb_writer` pool.
 """,
 )

@@ -42,12 +42,15 @@ DEFAULT_ARGS = {
 }
 
 
-def source_ingest_dag(source_name: str, table: str, *, schedule: str, doc_md: str):
-    """fetch -> validate_and_land (one mapped task per snapshot file) -> announce (Asset)."""
-    asset = raw_asset(table)
+def source_ingest_dag(name: str, tables: dict[str, str], *, schedule: str, doc_md: str):
+    """fetch -> validate_and_land (one mapped task per snapshot file) -> announce (Assets).
 
-    @dag(dag_id=f"ingest_{source_name}", schedule=schedule, start_date=START_DATE, catchup=False,
-         max_active_runs=1, default_args=DEFAULT_ARGS, tags=["citywh", "ingest", source_name],
+    tables: {source name: raw table} of the sources this DAG ingests (GeoNames has three);
+    named here, not looked up, so that parsing the DAG file imports nothing heavy."""
+    assets = [raw_asset(table) for table in tables.values()]
+
+    @dag(dag_id=f"ingest_{name}", schedule=schedule, start_date=START_DATE, catchup=False,
+         max_active_runs=1, default_args=DEFAULT_ARGS, tags=["citywh", "ingest", name],
          doc_md=doc_md)
     def ingest_dag():
         @task(execution_timeout=timedelta(minutes=30))
@@ -55,10 +58,18 @@ def source_ingest_dag(source_name: str, table: str, *, schedule: str, doc_md: st
             """Acquire every snapshot file (bundle or live); return their metadata paths."""
             from ingest.acquire import acquire_all
             from ingest.config import settings
+            from ingest.errors import MissingSnapshotError
             from ingest.sources import get_source
 
-            snapshots = acquire_all(get_source(source_name), settings())
-            return [str(s.meta_path) for s in snapshots]
+            paths, missing = [], []
+            for source_name in tables:
+                try:
+                    paths += [str(s.meta_path) for s in acquire_all(get_source(source_name), settings())]
+                except MissingSnapshotError as exc:
+                    missing.extend(exc.missing)
+            if missing:
+                raise MissingSnapshotError(missing)
+            return paths
 
         @task(pool=WRITER_POOL, map_index_template="{{ snapshot_label }}")
         def validate_and_land(meta_path: str) -> dict:
@@ -72,16 +83,19 @@ def source_ingest_dag(source_name: str, table: str, *, schedule: str, doc_md: st
             from ingest.sources import get_source
 
             snapshot = read_snapshot(Path(meta_path))
-            get_current_context()["snapshot_label"] = f"{snapshot.key} {snapshot.sha256[:12]}"
+            source_name = snapshot.source
+            get_current_context()["snapshot_label"] = \
+                f"{source_name}/{snapshot.key} {snapshot.sha256[:12]}"
             try:
                 result = ingest_snapshot(get_source(source_name), snapshot, settings())
             except (ValidationFailed, ParseError) as exc:
                 # Bad data does not get better on retry: fail at once, naming what failed.
                 raise AirflowFailException(str(exc)) from exc
             log.info("%s/%s: %s %s rows", source_name, snapshot.key, result.status, result.rows)
-            return {"key": snapshot.key, "status": result.status, "rows": result.rows}
+            return {"source": source_name, "key": snapshot.key, "status": result.status,
+                    "rows": result.rows}
 
-        @task(outlets=[asset])
+        @task(outlets=assets)
         def announce(results: list[dict]) -> None:
             """Emit the raw Asset only when a load changed raw, so the build runs when needed."""
             if not any(r["status"] == "landed" for r in results):
@@ -93,12 +107,20 @@ def source_ingest_dag(source_name: str, table: str, *, schedule: str, doc_md: st
 
 
 def warehouse_build_dag(tables: list[str], *, doc_md: str):
-    """On any raw Asset: dbt build -> publish the serving file (Asset)."""
+    """On any raw Asset: resolve cities (crosswalk) -> dbt build -> publish the serving file."""
 
     @dag(dag_id="warehouse_build", schedule=AssetAny(*(raw_asset(t) for t in tables)),
          start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
          tags=["citywh", "dbt", "publish"], doc_md=doc_md)
     def build_dag():
+        @task(pool=WRITER_POOL)
+        def resolve_cities() -> None:
+            """Rebuild xwalk.city_matches: every city a source names, matched to GeoNames."""
+            from ingest.config import settings
+            from ingest.pipeline import resolve_cities as resolve
+
+            resolve(settings(), log.info)
+
         @task(pool=WRITER_POOL, retries=1)
         def dbt_build() -> None:
             from ingest.config import settings
@@ -113,6 +135,6 @@ def warehouse_build_dag(tables: list[str], *, doc_md: str):
 
             return str(publishing.publish(settings()))
 
-        dbt_build() >> publish()
+        resolve_cities() >> dbt_build() >> publish()
 
     return build_dag()

@@ -24,7 +24,8 @@ def dagbag():
 
 def test_dagbag_has_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"ingest_worldbank", "warehouse_build"}
+    assert set(dagbag.dag_ids) == {"ingest_worldbank", "ingest_geonames", "ingest_un_wup",
+                                   "ingest_c40_gdp", "warehouse_build"}
 
 
 def test_every_dag_has_owner_retries_tags_and_docs(dagbag):
@@ -38,13 +39,28 @@ def test_every_dag_has_owner_retries_tags_and_docs(dagbag):
 
 
 def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
-    ingest, build = dagbag.dags["ingest_worldbank"], dagbag.dags["warehouse_build"]
-    assert ingest.get_task("validate_and_land").pool == "duckdb_writer"
+    from ingest.sources import SOURCES
+
+    build = dagbag.dags["warehouse_build"]
     assert {t.pool for t in build.tasks} == {"duckdb_writer"}
-    (raw_asset,) = ingest.get_task("announce").outlets
-    assert raw_asset.uri == "citywh://warehouse/raw/worldbank__indicator_values"
-    assert build.timetable.asset_condition.objects == (raw_asset,)
+    assert [t.task_id for t in build.topological_sort()] == ["resolve_cities", "dbt_build", "publish"]
+    announced = []
+    for dag_id, dag in dagbag.dags.items():
+        if dag_id.startswith("ingest_"):
+            assert dag.get_task("validate_and_land").pool == "duckdb_writer"
+            announced += [asset.uri for asset in dag.get_task("announce").outlets]
+    # every source's raw table is announced by an ingest DAG and triggers the build
+    expected = sorted(f"citywh://warehouse/raw/{s.table}" for s in SOURCES.values())
+    assert sorted(announced) == expected
+    assert sorted(a.uri for a in build.timetable.asset_condition.objects) == expected
     assert [o.uri for o in build.get_task("publish").outlets] == ["citywh://warehouse/serving"]
+
+
+def test_schedules_suit_each_source(dagbag):
+    schedules = {dag_id: dag.schedule for dag_id, dag in dagbag.dags.items()}
+    assert schedules["ingest_geonames"] == "@weekly"
+    assert schedules["ingest_un_wup"] == "@yearly"
+    assert schedules["ingest_worldbank"] == "@monthly"
 
 
 def test_importing_a_dag_file_does_no_work():
