@@ -231,7 +231,7 @@ def _parse_country_info(content: bytes, file: str, source: str) -> pl.DataFrame:
         if len(fields) != len(header):
             raise _fail(source, file, f"{len(fields)} fields, header has {len(header)}", row=line_no)
         rows.append(dict(zip(header, fields)))
-    frame = pl.DataFrame(rows, infer_schema_length=0)
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in header or []})
     if frame.is_empty():
         raise _fail(source, file, "no country rows")
     return frame.select(
