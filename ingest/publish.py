@@ -15,7 +15,8 @@ import duckdb
 from ingest.config import Settings
 from ingest.errors import CitywhError
 
-REQUIRED_RELATIONS = ("country_indicators",)
+REQUIRED_RELATIONS = ("country_indicators", "dim_country", "dim_city", "fct_city_population",
+                      "fct_city_gdp")
 
 
 def publish(settings: Settings) -> Path:

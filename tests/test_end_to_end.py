@@ -47,6 +47,31 @@ def test_serving_file_answers_with_the_world_banks_values(built):
     assert not os.stat(serving).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
+def test_serving_file_answers_the_city_questions(built):
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    top = _query(serving, "select * from fct_city_population where year = 2018 "
+                          "order by population desc limit 10")
+    assert len(top) == 10
+    assert top[0][:7] == (21671, 2018, 1850147, "Tokyo", "JPN", "Japan", 37_468_302)
+    assert [row[3] for row in top[1:3]] == ["Delhi", "Shanghai"]
+    assert _query(serving, "select population, is_projection from fct_city_population "
+                           "where city_name = 'Herat' and year in (1950, 2030) order by year") \
+        == [(82_468, False), (pytest.approx(1_000_000, rel=0.2), True)]
+    # the crosswalk resolved at least 1,800 of the 1,860 agglomerations, one city each
+    assert _query(serving, "select count(*), count(distinct wup_city_code) from dim_city "
+                           "where wup_city_code is not null") == [(1_802, 1_802)]
+    assert _query(serving, "select count(*) from fct_city_population where geonameid is null "
+                           "and year = 2018") == [(58,)]
+    assert _query(serving, "select gdp, currency, country_iso2 from fct_city_gdp "
+                           "where source_city_name = 'Yokohama' and year = 2018") \
+        == [(120_946_000_000.0, "USD", "JP")]
+    assert _query(serving, "select country_iso3, continent_name from dim_country where country_iso2 = 'BO'") \
+        == [("BOL", "South America")]
+    licences = dict(_query(serving, "select source, licence from meta.sources"))
+    assert licences["un_wup"] == "CC BY 3.0 IGO" and licences["geonames_cities"] == "CC BY 4.0"
+
+
 def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
     home, env, citywh, _ = built
     out = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True, check=True).stdout
@@ -59,8 +84,9 @@ def test_second_run_lands_nothing_new(built):
     home, env, citywh, _ = built
     again = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
     assert again.returncode == 0
-    assert again.stderr.count(": unchanged") == 3
-    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(3,)]
+    # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook: all already landed
+    assert again.stderr.count(": unchanged") == 9
+    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(9,)]
 
 
 def test_publish_swaps_under_an_open_reader(built, monkeypatch):

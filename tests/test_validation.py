@@ -76,6 +76,9 @@ def test_run_exits_non_zero_with_the_reason_and_builds_nothing(tmp_path, monkeyp
     """A bundle whose urban-share file has a value above 100 %: the CLI run fails before dbt."""
     bundle = tmp_path / "bundle" / "worldbank"
     shutil.copytree(bundle_dir / "worldbank", bundle)
+    for other in bundle_dir.iterdir():  # every other source read in place, unchanged
+        if other.is_dir() and other.name != "worldbank":
+            (tmp_path / "bundle" / other.name).symlink_to(other)
     urban = next(bundle.glob("API_SP.URB.TOTL.IN.ZS_*.csv"))
     urban.write_bytes(urban.read_bytes().replace(b'"Japan","JPN","Urban population (% of total population)","SP.URB.TOTL.IN.ZS","63.272"',
                                                  b'"Japan","JPN","Urban population (% of total population)","SP.URB.TOTL.IN.ZS","163.272"'))
