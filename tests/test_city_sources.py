@@ -214,3 +214,29 @@ def test_every_source_names_its_licence():
     assert "C40" in SOURCES["c40_gdp"].origin.licence
     assert SOURCES["un_wup"].origin.licence == "CC BY 3.0 IGO"
 
+
+
+def test_a_broken_wup_file_lands_nothing_and_keeps_the_good_load(citywh_env, bundle_dir, tmp_path):
+    """The good F12 lands; a later F12 whose workbook is broken fails naming the file, and
+    raw keeps the good rows."""
+    import duckdb
+
+    from ingest.pipeline import ingest_snapshot
+    from ingest.snapshots import SnapshotStore
+
+    spec = un_wup.SOURCE.spec("F12")
+    store = SnapshotStore(citywh_env.store_dir)
+    good = store.save(spec, (bundle_dir / "un_wup" / spec.filename).read_bytes(), filename=spec.filename,
+                      url=spec.url, origin=un_wup.ORIGIN, acquired_via="test")
+    assert ingest_snapshot(un_wup.SOURCE, good, citywh_env).rows == 33_480
+    broken = store.save(spec, un_wup.OLE2_MAGIC + b"\0" * 4096, filename="broken.xls", url=spec.url,
+                        origin=un_wup.ORIGIN, acquired_via="test")
+    with pytest.raises(ParseError, match=r"\[un_wup\] cannot parse .*broken.xls"):
+        ingest_snapshot(un_wup.SOURCE, broken, citywh_env)
+    con = duckdb.connect(str(citywh_env.warehouse_path), read_only=True)
+    try:
+        assert con.execute("select count(*), min(_snapshot_sha256) from raw.un_wup__city_populations"
+                           ).fetchone() == (33_480, good.sha256)
+        assert con.execute("select count(*) from meta.loads").fetchone() == (1,)
+    finally:
+        con.close()
