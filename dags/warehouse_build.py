@@ -10,6 +10,15 @@ dag = warehouse_build_dag(
         "geonames__admin1_codes",
         "un_wup__city_populations",
         "c40__city_inventories",
+        "roster__c40",
+        "roster__covenant_of_mayors",
+        "roster__eurocities",
+        "roster__unesco_creative_cities",
+        "roster__gpm_declaration",
+        "roster__climactor",
+        "roster__wikidata_members",
+        "wikidata__twinnings",
+        "wikidata__labels",
     ],
     doc_md="""
 ### warehouse_build

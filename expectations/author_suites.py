@@ -16,7 +16,7 @@ import sys
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from ingest.reference import iso3_country_codes
+from ingest.reference import iso3_country_codes, networks
 from ingest.validation import checkpoint_name, gx_context
 
 
@@ -38,6 +38,34 @@ def types(**columns: str) -> list:
 
 def not_null(*columns: str) -> list:
     return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns]
+
+
+def roster_suite(network_ids: list[str], min_rows: int, max_rows: int) -> list:
+    """Every roster table has ingest.sources.rosters.ROSTER_SCHEMA."""
+    from ingest.reference import networks
+    from ingest.sources.rosters import ROSTER_SCHEMA
+
+    return [
+        gxe.ExpectTableColumnsToMatchSet(column_set=list(ROSTER_SCHEMA)),
+        *types(network_id="str", member_key="str", member_name="str", relation="str", role="str"),
+        *not_null("network_id", "member_key", "member_name", "relation", "role", "source_row"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["network_id", "member_key"]),
+        gxe.ExpectColumnValuesToBeInSet(column="network_id", value_set=network_ids),
+        gxe.ExpectColumnValuesToBeInSet(column="network_id", value_set=sorted(networks())),
+        gxe.ExpectColumnValuesToBeInSet(column="relation", value_set=["membership", "declaration"]),
+        gxe.ExpectColumnValuesToBeInSet(column="country_code", value_set=iso2_codes()),
+        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90),
+        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180),
+        gxe.ExpectColumnValuesToBeBetween(column="population", min_value=0, max_value=40_000_000),
+        gxe.ExpectTableRowCountToBeBetween(min_value=min_rows, max_value=max_rows),
+    ]
+
+
+def twinning_side(prefix: str) -> list:
+    return [gxe.ExpectColumnValuesToMatchRegex(column=f"{prefix}_qid", regex=r"^Q[1-9][0-9]*$"),
+            gxe.ExpectColumnValuesToBeBetween(column=f"{prefix}_latitude", min_value=-90, max_value=90),
+            gxe.ExpectColumnValuesToBeBetween(column=f"{prefix}_longitude", min_value=-180,
+                                              max_value=180)]
 
 
 SUITES = {
@@ -114,6 +142,36 @@ SUITES = {
         gxe.ExpectColumnUniqueValueCountToBeBetween(column="city_name", min_value=50,
                                                     max_value=120),
         gxe.ExpectTableRowCountToBeBetween(min_value=100, max_value=2_000),
+    ],
+    # C40 has ~97 members; the roster holds those with a GPC inventory
+    "roster__c40": roster_suite(["c40"], 50, 120),
+    "roster__covenant_of_mayors": roster_suite(["covenant_of_mayors"], 5_000, 20_000),
+    "roster__eurocities": roster_suite(["eurocities"], 100, 300),
+    "roster__unesco_creative_cities": roster_suite(["unesco_creative_cities"], 200, 500),
+    "roster__gpm_declaration": roster_suite(["global_parliament_of_mayors"], 100, 1_000),
+    "roster__climactor": roster_suite(
+        ["c40", "gcom", "covenant_of_mayors", "climate_mayors", "under2_coalition", "iclei"],
+        5_000, 30_000),
+    "roster__wikidata_members": roster_suite(sorted(networks()), 1, 100_000),
+    "wikidata__twinnings": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=[
+            "snapshot", "city_qid", "city_label", "city_country", "city_latitude", "city_longitude",
+            "city_geonameid", "twin_qid", "twin_label", "twin_country", "twin_latitude",
+            "twin_longitude", "twin_geonameid", "relation_type", "source_row"]),
+        *not_null("snapshot", "relation_type", "source_row"),
+        gxe.ExpectColumnValuesToBeInSet(column="snapshot", value_set=[
+            "p190_2016", "p190_eu_2017", "p190_query_ui", "p190_live"]),
+        gxe.ExpectColumnValuesToBeInSet(column="relation_type",
+                                        value_set=["twinned", "sister", "partner", "friendship"]),
+        *twinning_side("city"), *twinning_side("twin"),
+        gxe.ExpectTableRowCountToBeBetween(min_value=1_000, max_value=500_000),
+    ],
+    "wikidata__labels": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=["qid", "label", "source_row"]),
+        *not_null("qid", "label"),
+        gxe.ExpectColumnValuesToBeUnique(column="qid"),
+        gxe.ExpectColumnValuesToMatchRegex(column="qid", regex=r"^Q[1-9][0-9]*$"),
+        gxe.ExpectTableRowCountToBeBetween(min_value=1_000, max_value=1_000_000),
     ],
 }
 

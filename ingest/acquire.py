@@ -3,6 +3,7 @@
 CITYWH_FETCH=auto (default): bundle file if the bundle has it, else a live fetch.
 CITYWH_FETCH=offline: bundle only, else the newest snapshot already in the store.
 CITYWH_FETCH=live: always a live fetch (what a scheduled production run wants).
+Optional files (live-only Wikidata queries) are fetched only in live mode and otherwise skipped.
 A file found nowhere is reported with the place it should be put."""
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
             return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
                               origin=source.origin, acquired_via=label)
     live_error: FetchError | None = None
-    if settings.fetch_mode != "offline":
+    # Optional (live-only) files are fetched on CITYWH_FETCH=live only, so that an offline run
+    # never waits on a network it does not have.
+    if settings.fetch_mode == "live" or (settings.fetch_mode == "auto" and not spec.optional):
         try:
             content = source.fetch(spec)
         except FetchError as exc:
@@ -77,7 +80,8 @@ def acquire_all(source: Source, settings: Settings) -> list[Snapshot]:
         try:
             snapshots.append(acquire(source, spec, settings))
         except MissingSnapshotError as exc:
-            missing.extend(exc.missing)
+            if not spec.optional:
+                missing.extend(exc.missing)
     if missing:
         raise MissingSnapshotError(missing)
     return snapshots

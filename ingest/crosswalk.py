@@ -18,6 +18,10 @@ in the right country and, when coordinates are given, within MAX_NAME_DISTANCE_K
                   transliterations such as "Raurkela"/"Rourkela"), or any city within
                   COORDINATE_SAME_PLACE_KM (the source's point is that city's point)
 
+Without a country (UNESCO's roster, Wikidata labels) the name is looked up worldwide: a name only
+one GeoNames city bears matches it; among namesakes the most populous is taken with a lower
+confidence and the count of namesakes in the reason ("Vancouver": Canada's, not Washington's).
+
 Several cities may share a name in one country (Springfield): the nearest one wins when
 coordinates are given, else the most populous, narrowed by an admin1 hint when the name has one.
 When several parts of a composite name match, the first listed (the principal city) wins, even
@@ -47,7 +51,8 @@ BASE_CONFIDENCE = {"exact_name": 1.0, "alternate_name": 0.95, "name_part": 0.9,
                    "fuzzy_name": 0.8, "coordinates": 0.65}
 # Words that name the kind of area, not the city ("Kinki M.M.A. (Osaka)", "Greater Manchester").
 GENERIC_WORDS = re.compile(r"\b(m\s?m\s?a|metropolitan area|metro area|metropolitan|"
-                           r"city of|municipality of|urban area|agglomeration|nct)\b"
+                           r"city of|municipality of|metropolitan municipality|municipality|urban area|"
+                           r"agglomeration|nct)\b"
                            r"|^(greater|grande|gran|grand)\s+")
 
 MATCH_SCHEMA: dict[str, pl.DataType] = {
@@ -135,6 +140,9 @@ class Gazetteer:
                 if alternate:
                     self.alternate[(country, alternate)].append(row)
         self.country_rows = {c: np.array(rows) for c, rows in self.rows_of_country.items()}
+        self.worldwide: dict[str, list[int]] = defaultdict(list)  # folded name -> rows, any country
+        for (_, key), rows in list(self.primary.items()) + list(self.alternate.items()):
+            self.worldwide[key].extend(rows)
         self._fuzzy_choices: dict[str, tuple[list[str], list[int]]] = {}
 
     # -- candidate selection ------------------------------------------------------------------
@@ -202,7 +210,7 @@ class Gazetteer:
     def match(self, name: str, country: str | None, lat: float | None = None,
               lon: float | None = None) -> Match:
         if not country:
-            return Match(None, None, "unresolved", None, 0.0, "no country code")
+            return self._match_worldwide(name)
         if country not in self.rows_of_country:
             return Match(None, None, "unresolved", None, 0.0,
                          f"country {country!r} has no GeoNames city of 15,000+")
@@ -237,6 +245,22 @@ class Gazetteer:
                          f"{COORDINATE_RADIUS_KM:.0f} km of ({lat:.4f}, {lon:.4f})")
         return Match(None, None, "unresolved", None, 0.0,
                      f"no GeoNames city named like it in {country} (no coordinates to fall back on)")
+
+    def _match_worldwide(self, name: str) -> Match:
+        for candidate, method in [(name, "exact_name")] + [(p, "name_part") for p in name_parts(name)]:
+            rows = list(dict.fromkeys(self.worldwide.get(normalise(candidate), [])))
+            if not rows:
+                continue
+            best = max(rows, key=lambda r: self.population[r])
+            if len(rows) == 1:
+                confidence, note = 0.8, "no country given; the only GeoNames city of that name"
+            else:
+                confidence = 0.6
+                note = f"no country given; most populous of {len(rows)} GeoNames cities so named"
+            return Match(int(self.ids[best]), self.names[best], method, None, confidence,
+                         note + (f" (matched on {candidate!r})" if candidate != name else ""))
+        return Match(None, None, "unresolved", None, 0.0,
+                     "no country given and no GeoNames city of that name anywhere")
 
     def _result(self, row: int, method: str, distance: float | None, via: str | None) -> Match:
         confidence = BASE_CONFIDENCE[method]

@@ -59,3 +59,26 @@ def _describe(exc: BaseException | None) -> str:
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code} {exc.response.reason_phrase}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def download_checked(source: str, url: str, looks_wrong) -> bytes:
+    """download(), then refuse a body that is not what the source serves (an HTML error page,
+    a truncated file): looks_wrong(content) returns the reason, or None when the body is fine."""
+    content = download(source, url)
+    reason = looks_wrong(content)
+    if reason:
+        raise FetchError(source, url, f"{reason} (starts {content[:40]!r})")
+    return content
+
+
+def not_csv_with(header_start: bytes):
+    return lambda content: None if content.lstrip(b"\xef\xbb\xbf").startswith(header_start) \
+        else f"response is not the expected CSV (header {header_start.decode()!r}...)"
+
+
+def not_json(content: bytes) -> str | None:
+    return None if content.lstrip()[:1] in (b"{", b"[") else "response is not JSON"
+
+
+def not_xlsx(content: bytes) -> str | None:
+    return None if content.startswith(b"PK\x03\x04") else "response is not an .xlsx workbook"

@@ -89,6 +89,27 @@ def landed_sha256(con: duckdb.DuckDBPyConnection, source: str, key: str) -> str 
     return row[0] if row else None
 
 
+def ensure_raw_tables(warehouse: Path, sources) -> list[str]:
+    """Create every source's raw table, empty, if it was never landed: dbt then always finds
+    its sources (a live-only source offline, or a build triggered before every source landed)."""
+    created = []
+    with connect(warehouse) as con:
+        ensure_meta(con)
+        existing = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+        for source in sources:
+            if source.table in existing:
+                continue
+            empty = pl.DataFrame(schema={**source.schema, "_load_id": pl.String, "_source": pl.String,
+                                         "_snapshot_key": pl.String, "_snapshot_sha256": pl.String,
+                                         "_loaded_at": pl.Datetime("us", "UTC")}).to_arrow()
+            con.register("empty_batch", empty)
+            con.execute(f"create table raw.{source.table} as select * from empty_batch")
+            con.unregister("empty_batch")
+            created.append(source.table)
+    return created
+
+
 def new_load_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 

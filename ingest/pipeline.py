@@ -71,7 +71,8 @@ def resolve_cities(settings: Settings, report: Report = _quiet) -> None:
 
 
 def build(settings: Settings) -> list[tuple[str, str]]:
-    """dbt build: models, tests and unit tests, against the writer warehouse."""
+    """dbt build: models, snapshots, tests and unit tests, against the writer warehouse."""
+    landing.ensure_raw_tables(settings.warehouse_path, SOURCES.values())
     return run_dbt(["build"], settings)
 
 

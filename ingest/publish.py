@@ -16,7 +16,8 @@ from ingest.config import Settings
 from ingest.errors import CitywhError
 
 REQUIRED_RELATIONS = ("country_indicators", "dim_country", "dim_city", "fct_city_population",
-                      "fct_city_gdp")
+                      "fct_city_gdp", "dim_network", "fct_network_membership",
+                      "fct_network_membership_history", "fct_city_partnership")
 
 
 def publish(settings: Settings) -> Path:

@@ -7,6 +7,7 @@ kept with their reason, never dropped. Adding a source that names cities = one C
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import polars as pl
 from ingest.crosswalk import Gazetteer, normalise
 from ingest.landing import connect
 from ingest.reference import country_aliases
+from ingest.sources import ROSTER_TABLES
 
 SCHEMA = "xwalk"
 TABLE = f"{SCHEMA}.city_matches"
@@ -27,9 +29,34 @@ class CityNames:
     country_name, optionally latitude/longitude. one_to_one: rows are distinct places."""
 
     entity_type: str
-    requires: tuple[str, ...]  # raw tables the query reads
-    query: str
+    requires: tuple[str, ...]  # raw tables the query reads (all must be landed)
+    query: str | Callable[[set[str]], str]  # SQL, or a function of the landed raw tables
     one_to_one: bool = False
+
+    def sql(self, landed: set[str]) -> str:
+        return self.query(landed) if callable(self.query) else self.query
+
+
+def roster_members(landed: set[str]) -> str:
+    """Every roster's members, once per source (a ClimActor city in three initiatives is one)."""
+    selects = [f"""select distinct _source || ':' || member_key as entity_key, member_name as name,
+                          country_code, country_name, latitude, longitude
+                   from raw.{table}""" for table in ROSTER_TABLES if table in landed]
+    return " union all ".join(selects) + " order by 1"
+
+
+TWINNING_CITIES = """
+    with sides as (
+        select city_qid as qid, city_label as label, city_country as country, city_latitude as latitude,
+               city_longitude as longitude from raw.wikidata__twinnings
+        union all
+        select twin_qid, twin_label, twin_country, twin_latitude, twin_longitude from raw.wikidata__twinnings
+    )
+    select coalesce(s.qid, 'label:' || s.label || '|' || coalesce(s.country, '')) as entity_key,
+           coalesce(max(s.label), max(l.label)) as name, max(s.country) as country_name,
+           avg(s.latitude) as latitude, avg(s.longitude) as longitude
+    from sides s left join raw.wikidata__labels l on l.qid = s.qid
+    group by 1 order by 1"""
 
 
 CITY_NAMES = (
@@ -52,6 +79,9 @@ CITY_NAMES = (
             select distinct city_name as entity_key, city_name as name, country_name
             from raw.c40__city_inventories order by 1""",
     ),
+    CityNames(entity_type="network_member", requires=(), query=roster_members),
+    CityNames(entity_type="twinning_city", requires=("wikidata__twinnings", "wikidata__labels"),
+              query=TWINNING_CITIES),
 )
 
 MATCHES_DDL = f"""
@@ -77,7 +107,8 @@ create table if not exists {TABLE} (
 
 def country_codes(names: pl.Series, countries: pl.DataFrame) -> pl.Series:
     """Country names -> ISO2 through GeoNames names, then the hand-kept alias list."""
-    lookup = {normalise(n): c for n, c in zip(countries["name"], countries["iso2"])}
+    lookup = {normalise(c): c for c in countries["iso2"]}  # a source that already gives ISO2
+    lookup.update({normalise(n): c for n, c in zip(countries["name"], countries["iso2"])})
     lookup.update({normalise(alias): code for alias, code in country_aliases().items()})
     return names.map_elements(lambda n: lookup.get(normalise(n)), return_dtype=pl.String)
 
@@ -96,8 +127,9 @@ def resolve_all(warehouse: Path) -> dict[str, dict[str, int]]:
         countries = con.sql("select iso2, name from raw.geonames__countries").pl()
         admin1 = con.sql("select * from raw.geonames__admin1_codes").pl() \
             if "geonames__admin1_codes" in landed else None
-        inputs = {spec.entity_type: con.sql(spec.query).pl()
-                  for spec in CITY_NAMES if set(spec.requires) <= landed}
+        inputs = {spec.entity_type: con.sql(spec.sql(landed)).pl()
+                  for spec in CITY_NAMES
+                  if set(spec.requires) <= landed and (spec.requires or landed & set(ROSTER_TABLES))}
     gazetteer = Gazetteer(cities, admin1)
     resolved_at = datetime.now(UTC)
     frames, summary = [], {}
@@ -105,8 +137,11 @@ def resolve_all(warehouse: Path) -> dict[str, dict[str, int]]:
         if spec.entity_type not in inputs:
             continue
         queries = inputs[spec.entity_type]
-        if "country_code" not in queries.columns:
-            queries = queries.with_columns(country_code=country_codes(queries["country_name"], countries))
+        if "country_name" in queries.columns:
+            from_names = country_codes(queries["country_name"], countries)
+            queries = queries.with_columns(country_code=pl.coalesce(
+                pl.col("country_code") if "country_code" in queries.columns else pl.lit(None, pl.String),
+                from_names))
         for column in ("latitude", "longitude"):
             if column not in queries.columns:
                 queries = queries.with_columns(pl.lit(None, pl.Float64).alias(column))

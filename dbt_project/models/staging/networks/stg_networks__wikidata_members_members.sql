@@ -1,0 +1,1 @@
+{{ roster_staging('networks', 'roster__wikidata_members') }}

@@ -1,0 +1,74 @@
+"""Eurocities members, as listed on eurocities.eu and enriched with Wikidata.
+
+Live:   https://raw.githubusercontent.com/c-riq/city-vote/<commit>/public-data/city-networks/
+        eurocities/members-wikidata-enriched.json (pinned public copy; eurocities.eu has no export)
+Layout: JSON {"members": [{name_on_website, wikidata_id, wikidata_name, latitude, longitude,
+        population, country (QID), country_name}, ...]}
+Parsed: one member row per Wikidata item (the site lists a few cities twice under two spellings:
+        the first listing is kept and the others named in its detail).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from ingest.errors import ParseError
+from ingest.http import download_checked, not_json
+from ingest.sources.base import Origin, SnapshotSpec, Source
+from ingest.sources.rosters import ROSTER_KEY, ROSTER_SCHEMA, finish_roster
+
+NAME = "eurocities"
+URL = ("https://raw.githubusercontent.com/c-riq/city-vote/00edd7b8a24f123acc4af8e606e33c63f4de7791/"
+       "public-data/city-networks/eurocities/members-wikidata-enriched.json")
+ORIGIN = Origin(
+    producer="Eurocities (member list, eurocities.eu) enriched with Wikidata by c-riq/city-vote",
+    title="Eurocities members (members-wikidata-enriched.json)",
+    licence="facts from eurocities.eu; Wikidata CC0; no licence file in the repository",
+    licence_url="https://www.wikidata.org/wiki/Wikidata:Licensing",
+    citation="Eurocities member list (eurocities.eu), via c-riq/city-vote (2025-05-18).",
+    landing_page="https://eurocities.eu/cities/",
+)
+FIELDS = ("name_on_website", "wikidata_id", "latitude", "longitude", "country_name")
+
+
+def fetch(spec: SnapshotSpec) -> bytes:
+    return download_checked(NAME, spec.url, not_json)
+
+
+def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    file = str(path)
+    try:
+        members = json.loads(path.read_bytes())["members"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ParseError(NAME, file, f'expected JSON {{"members": [...]}} ({exc!r})') from exc
+    rows = []
+    for position, member in enumerate(members, start=1):
+        missing = [f for f in FIELDS if f not in member]
+        if missing:
+            raise ParseError(NAME, file, f"member lacks {missing}", row=position, field=missing[0],
+                             row_kind="member")
+        qid = member["wikidata_id"] or f"name:{member['name_on_website']}"
+        rows.append({
+            "source_row": position, "network_id": "eurocities", "member_key": qid,
+            "member_name": member.get("wikidata_name") or member["name_on_website"],
+            "country_name": member["country_name"], "latitude": member["latitude"],
+            "longitude": member["longitude"], "wikidata_qid": member["wikidata_id"],
+            "population": int(member["population"]) if member.get("population") else None,
+            "role": "member", "detail": f"listed as {member['name_on_website']!r}",
+        })
+    frame = pl.DataFrame(rows, schema_overrides={"population": pl.Int64, "latitude": pl.Float64,
+                                                 "longitude": pl.Float64})
+    return finish_roster(frame, source=NAME, file=file, row_kind="member", merge_duplicates=True)
+
+
+SOURCE = Source(
+    name=NAME, origin=ORIGIN, table="roster__eurocities",
+    description="Eurocities members with Wikidata id, coordinates and population.",
+    snapshots=(SnapshotSpec(source=NAME, key="members", url=URL,
+                            filename="members-wikidata-enriched.json",
+                            bundle_glob="networks/eurocities_members_wikidata_enriched.json"),),
+    schema=ROSTER_SCHEMA, unique_key=ROSTER_KEY, fetch=fetch, parse=parse,
+)
