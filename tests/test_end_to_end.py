@@ -72,6 +72,54 @@ def test_serving_file_answers_the_city_questions(built):
     assert licences["un_wup"] == "CC BY 3.0 IGO" and licences["geonames_cities"] == "CC BY 4.0"
 
 
+LONDON_NETWORKS = """
+    select n.network_name, m.role, m.relation, m.joined_on, m.sources
+    from fct_network_membership m
+    join dim_network n using (network_id)
+    join dim_city c using (geonameid)
+    where c.city_name = 'London' and c.country_iso2 = 'GB'
+    order by n.network_name"""
+YOKOHAMA_TWINS = """
+    select other.city_name, other.country_iso2, p.relation_type, p.sources, p.asserted_by_both
+    from fct_city_partnership p
+    join dim_city yokohama on yokohama.geonameid in (p.geonameid_a, p.geonameid_b)
+    join dim_city other on other.geonameid in (p.geonameid_a, p.geonameid_b)
+                       and other.geonameid <> yokohama.geonameid
+    where yokohama.city_name = 'Yokohama' and yokohama.country_iso2 = 'JP'
+    order by other.city_name"""
+C40_POPULATION_2018 = """
+    select m.member_name, c.city_name, p.population as agglomeration_population_2018,
+           g.reported_population as city_reported_population_2018
+    from fct_network_membership m
+    left join dim_city c using (geonameid)
+    left join fct_city_population p on p.geonameid = m.geonameid and p.year = 2018
+    left join fct_city_gdp g on g.geonameid = m.geonameid and g.year = 2018
+    where m.network_id = 'c40' and m.sources like '%c40_roster%'
+    order by p.population desc nulls last"""
+
+
+def test_serving_file_answers_the_network_questions(built):
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    london = {row[0]: row[1:] for row in _query(serving, LONDON_NETWORKS)}
+    assert london["C40 Cities Climate Leadership Group"] == ("member", "membership", None, "c40_roster, climactor")
+    assert london["Eurocities"][0] == "member"
+    assert london["Global Parliament of Mayors"][:2] == ("signatory", "declaration")
+    assert str(london["Covenant of Mayors (MyCovenant signatories)"][2]) == "2009-02-06"
+    twins = _query(serving, YOKOHAMA_TWINS)
+    assert [t[0] for t in twins] == ["Bremen", "Chimbote", "Constanţa", "Frankfurt am Main", "Lyon",
+                                     "Manila", "Mumbai", "Odesa", "San Diego", "Shanghai", "Vancouver"]
+    # Mumbai lists Yokohama and Yokohama lists Mumbai: one pair, asserted by both
+    assert [t[2:] for t in twins if t[0] == "Mumbai"] == [("twinned", "p190_2016", True)]
+    c40 = _query(serving, C40_POPULATION_2018)
+    assert len(c40) == 79
+    assert c40[0] == ("Tokyo", "Tokyo", 37_468_302, 13_843_403)  # agglomeration vs Tokyo-to
+    yokohama = next(row for row in c40 if row[0] == "Yokohama")
+    assert yokohama == ("Yokohama", "Yokohama", None, 3_779_391)  # inside Tokyo's agglomeration
+    assert _query(serving, "select count(*) from fct_network_membership where non_commercial_only "
+                           "and network_id = 'gcom'")[0][0] > 2_000
+
+
 def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
     home, env, citywh, _ = built
     out = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True, check=True).stdout
@@ -84,9 +132,10 @@ def test_second_run_lands_nothing_new(built):
     home, env, citywh, _ = built
     again = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
     assert again.returncode == 0
-    # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook: all already landed
-    assert again.stderr.count(": unchanged") == 9
-    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(9,)]
+    # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook, 6 rosters,
+    # 3 twinning extracts and their labels: all already landed
+    assert again.stderr.count(": unchanged") == 19
+    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(19,)]
 
 
 def test_publish_swaps_under_an_open_reader(built, monkeypatch):
@@ -101,3 +150,33 @@ def test_publish_swaps_under_an_open_reader(built, monkeypatch):
     finally:
         reader.close()
     assert _query(serving, "select count(*) from country_indicators") == [before]
+
+
+def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
+    """Runs last: a later C40 roster without London ends London's C40 roster membership in the
+    SCD2 history, while ClimActor still lists it."""
+    home, env, citywh, _ = built
+    overlay = tmp_path / "bundle"
+    for folder in bundle_dir.iterdir():
+        if folder.is_dir() and folder.name != "networks":
+            (overlay / folder.name).parent.mkdir(parents=True, exist_ok=True)
+            (overlay / folder.name).symlink_to(folder)
+    (overlay / "networks").mkdir()
+    for file in (bundle_dir / "networks").iterdir():
+        if file.name != "c40_cities_oef.csv":
+            (overlay / "networks" / file.name).symlink_to(file)
+    roster = (bundle_dir / "networks" / "c40_cities_oef.csv").read_text(encoding="utf-8").splitlines()
+    (overlay / "networks" / "c40_cities_oef.csv").write_text(
+        "\n".join(line for line in roster if not line.startswith("London,")) + "\n", encoding="utf-8")
+    rerun = subprocess.run([str(citywh), "run"], env={**env, "CITYWH_BUNDLE": str(overlay)},
+                           capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
+    serving = home / "warehouse" / "serving.duckdb"
+    history = _query(serving, """
+        select is_current, valid_to is not null from fct_network_membership_history
+        where network_id = 'c40' and roster_source = 'c40_roster' and member_key = 'London'""")
+    assert history == [(False, True)]
+    assert _query(serving, "select count(*) from fct_network_membership_history where network_id = 'c40' "
+                           "and roster_source = 'c40_roster' and is_current") == [(78,)]
+    london = {row[0]: row[1:] for row in _query(serving, LONDON_NETWORKS)}
+    assert london["C40 Cities Climate Leadership Group"][3] == "climactor"
