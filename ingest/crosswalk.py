@@ -19,8 +19,9 @@ in the right country and, when coordinates are given, within MAX_NAME_DISTANCE_K
                   COORDINATE_SAME_PLACE_KM (the source's point is that city's point)
 
 Without a country (UNESCO's roster, Wikidata labels) the name is looked up worldwide: a name only
-one GeoNames city bears matches it; among namesakes the most populous is taken with a lower
-confidence and the count of namesakes in the reason ("Vancouver": Canada's, not Washington's).
+one GeoNames city bears matches it; among namesakes the most populous is taken (a city that bears
+the name only as an alternate counts a quarter of its population) with a lower confidence and the
+count of namesakes in the reason ("Vancouver": Canada's, not Washington's).
 
 Several cities may share a name in one country (Springfield): the nearest one wins when
 coordinates are given, else the most populous, narrowed by an admin1 hint when the name has one.
@@ -46,6 +47,7 @@ COORDINATE_RADIUS_KM = 5.0  # measured: true matches sat within 3.4 km, wrong on
 COORDINATE_SAME_PLACE_KM = 2.0
 COORDINATE_MIN_SIMILARITY = 60.0  # true transliterations scored 50-95 only within 2 km, else >= 62
 FUZZY_MIN_SCORE = 88.0
+ALTERNATE_NAME_WEIGHT = 0.25  # worldwide lookups: an alternate-name bearer counts a quarter
 EARTH_RADIUS_KM = 6371.0088
 BASE_CONFIDENCE = {"exact_name": 1.0, "alternate_name": 0.95, "name_part": 0.9,
                    "fuzzy_name": 0.8, "coordinates": 0.65}
@@ -140,9 +142,14 @@ class Gazetteer:
                 if alternate:
                     self.alternate[(country, alternate)].append(row)
         self.country_rows = {c: np.array(rows) for c, rows in self.rows_of_country.items()}
-        self.worldwide: dict[str, list[int]] = defaultdict(list)  # folded name -> rows, any country
-        for (_, key), rows in list(self.primary.items()) + list(self.alternate.items()):
-            self.worldwide[key].extend(rows)
+        # folded name -> rows in any country; a city's own name before another city's alternate
+        # ("Solna" is Solna, Sweden, not Žilina, whose Polish name it also is)
+        self.worldwide_primary: dict[str, list[int]] = defaultdict(list)
+        self.worldwide_alternate: dict[str, list[int]] = defaultdict(list)
+        for (_, key), rows in self.primary.items():
+            self.worldwide_primary[key].extend(rows)
+        for (_, key), rows in self.alternate.items():
+            self.worldwide_alternate[key].extend(rows)
         self._fuzzy_choices: dict[str, tuple[list[str], list[int]]] = {}
 
     # -- candidate selection ------------------------------------------------------------------
@@ -247,16 +254,26 @@ class Gazetteer:
                      f"no GeoNames city named like it in {country} (no coordinates to fall back on)")
 
     def _match_worldwide(self, name: str) -> Match:
-        for candidate, method in [(name, "exact_name")] + [(p, "name_part") for p in name_parts(name)]:
-            rows = list(dict.fromkeys(self.worldwide.get(normalise(candidate), [])))
-            if not rows:
+        """Namesakes anywhere: the largest wins, a city bearing the name only as an alternate
+        counting a quarter of its population ("Solna" is Solna, Sweden, not Žilina, whose Polish
+        name it is; "Odessa" is still Odesa, Ukraine, not Odessa, Texas)."""
+        for candidate in [name, *name_parts(name)]:
+            key = normalise(candidate)
+            weighted = {r: float(self.population[r]) for r in self.worldwide_primary.get(key, [])}
+            for r in self.worldwide_alternate.get(key, []):
+                weighted.setdefault(r, ALTERNATE_NAME_WEIGHT * float(self.population[r]))
+            if not weighted:
                 continue
-            best = max(rows, key=lambda r: self.population[r])
-            if len(rows) == 1:
+            best = max(weighted, key=weighted.get)
+            if candidate != name:
+                method = "name_part"
+            else:
+                method = "exact_name" if best in self.worldwide_primary.get(key, []) else "alternate_name"
+            if len(weighted) == 1:
                 confidence, note = 0.8, "no country given; the only GeoNames city of that name"
             else:
                 confidence = 0.6
-                note = f"no country given; most populous of {len(rows)} GeoNames cities so named"
+                note = f"no country given; the largest of {len(weighted)} GeoNames cities so named"
             return Match(int(self.ids[best]), self.names[best], method, None, confidence,
                          note + (f" (matched on {candidate!r})" if candidate != name else ""))
         return Match(None, None, "unresolved", None, 0.0,
