@@ -17,7 +17,9 @@ from ingest.errors import CitywhError
 
 REQUIRED_RELATIONS = ("country_indicators", "dim_country", "dim_city", "fct_city_population",
                       "fct_city_gdp", "dim_network", "fct_network_membership",
-                      "fct_network_membership_history", "fct_city_partnership")
+                      "fct_network_membership_history", "fct_city_partnership",
+                      "city_influence", "city_cooperation", "network_summary",
+                      "country_urbanization")
 
 
 def publish(settings: Settings) -> Path:

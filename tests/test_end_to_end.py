@@ -120,6 +120,27 @@ def test_serving_file_answers_the_network_questions(built):
                            "and network_id = 'gcom'")[0][0] > 2_000
 
 
+def test_serving_file_ranks_cities_and_lists_cooperation(built):
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    top = _query(serving, "select city_name, global_rank, membership_count, sister_city_degree, "
+                          "population, gdp_is_estimated from city_influence order by global_rank limit 20")
+    assert len(top) == 20 and [row[1] for row in top] == list(range(1, 21))
+    london = next(row for row in top if row[0] == "London")
+    assert london[1] <= 5 and london[2] == 5 and london[4] == 9_046_485 and london[5] is False
+    assert _query(serving, "select count(*) from city_influence where influence_score is null "
+                           "or influence_score not between 0 and 1") == [(0,)]
+    partners = dict(_query(serving, """
+        select case when city_a = 'Yokohama' then city_b else city_a end, is_twinned
+        from city_cooperation where 'Yokohama' in (city_a, city_b)"""))
+    assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= {c for c, t in partners.items() if t}
+    assert partners["Paris"] is False  # a C40 co-member, not a twin
+    assert _query(serving, "select members_resolved, countries from network_summary where network_id = 'c40'") \
+        == [(103, 53)]
+    assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "
+                           "where country_iso3 = 'JPN' and year = 2018") == [(33, "Tokyo")]
+
+
 def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
     home, env, citywh, _ = built
     out = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True, check=True).stdout
