@@ -67,6 +67,17 @@ def build() -> None:
 
 
 @app.command()
+def manifest() -> None:
+    """dbt parse into dbt_project/target/manifest.json, the graph the Airflow build DAG renders."""
+    from ingest.dbt import build_manifest
+
+    try:
+        console.print(f"wrote {build_manifest(load_settings())}")
+    except CitywhError as exc:
+        _fail(exc)
+
+
+@app.command()
 def status() -> None:
     """Last load of every source file (sha256, rows, validation) and the marts' row counts."""
     from ingest.status import read_status

@@ -10,6 +10,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# The manifest Airflow renders the dbt task graph from (Cosmos, LoadMode.DBT_MANIFEST). Built by
+# `citywh manifest` (the Docker image builds it; tests build it once per session), never while
+# a DAG file is parsed.
+DBT_MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 # How snapshots are acquired when the store does not already hold one:
 #   auto    - seed from the offline bundle if it has the file, else fetch live

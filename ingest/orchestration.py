@@ -107,7 +107,12 @@ def source_ingest_dag(name: str, tables: dict[str, str], *, schedule: str, doc_m
 
 
 def warehouse_build_dag(tables: list[str], *, doc_md: str):
-    """On any raw Asset: resolve cities (crosswalk) -> dbt build -> publish the serving file."""
+    """On any raw Asset: resolve cities (crosswalk) -> dbt, one Airflow task per dbt node rendered
+    by Cosmos from the pre-built manifest -> publish the serving file (Asset)."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    from ingest.config import DBT_MANIFEST_PATH, DBT_PROJECT_DIR, settings
 
     @dag(dag_id="warehouse_build", schedule=AssetAny(*(raw_asset(t) for t in tables)),
          start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
@@ -115,18 +120,37 @@ def warehouse_build_dag(tables: list[str], *, doc_md: str):
     def build_dag():
         @task(pool=WRITER_POOL)
         def resolve_cities() -> None:
-            """Rebuild xwalk.city_matches: every city a source names, matched to GeoNames."""
+            """Make sure every raw table exists, then rebuild xwalk.city_matches: every city a
+            source names, matched to GeoNames."""
+            from ingest import landing
             from ingest.config import settings
             from ingest.pipeline import resolve_cities as resolve
+            from ingest.sources import SOURCES
 
-            resolve(settings(), log.info)
+            current = settings()
+            landing.ensure_raw_tables(current.warehouse_path, SOURCES.values())
+            resolve(current, log.info)
 
-        @task(pool=WRITER_POOL, retries=1)
-        def dbt_build() -> None:
-            from ingest.config import settings
-            from ingest.pipeline import build
-
-            build(settings())
+        dbt = DbtTaskGroup(
+            group_id="dbt",
+            project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR,
+                                         manifest_path=DBT_MANIFEST_PATH),
+            profile_config=ProfileConfig(profile_name="citywh", target_name="warehouse",
+                                         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"),
+            # the manifest is read, dbt is never invoked while the DAG file is parsed. Tests run
+            # once after every node (relationship tests span several models, so per-node test
+            # selection would run them before both sides exist)
+            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
+                                       test_behavior=TestBehavior.AFTER_ALL),
+            execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
+                                             invocation_mode=InvocationMode.DBT_RUNNER),
+            # every dbt node writes or reads the single-writer DuckDB file: one at a time
+            operator_args={"pool": WRITER_POOL, "install_deps": False,
+                           "env": {"CITYWH_WAREHOUSE_PATH": str(settings().warehouse_path)},
+                           "append_env": True},
+            default_args={**DEFAULT_ARGS, "retries": 1, "retry_delay": timedelta(seconds=30),
+                          "retry_exponential_backoff": False},
+        )
 
         @task(pool=WRITER_POOL, outlets=[SERVING_ASSET])
         def publish() -> str:
@@ -135,6 +159,7 @@ def warehouse_build_dag(tables: list[str], *, doc_md: str):
 
             return str(publishing.publish(settings()))
 
-        resolve_cities() >> dbt_build() >> publish()
+        resolve_cities() >> dbt >> publish()
 
     return build_dag()
+

@@ -21,6 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLE_DIR = (REPO_ROOT.parent / "shared" / "snapshots").resolve()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest(tmp_path_factory) -> Path:
+    """The manifest the build DAG renders from, rebuilt once per session so it matches the models."""
+    from ingest.config import Settings
+    from ingest.dbt import build_manifest
+
+    home = tmp_path_factory.mktemp("manifest-home")
+    return build_manifest(Settings(home=home, bundle_dir=BUNDLE_DIR, fetch_mode="offline"))
+
+
 @pytest.fixture(scope="session")
 def bundle_dir() -> Path:
     assert BUNDLE_DIR.is_dir(), f"the offline bundle must sit beside the checkout: {BUNDLE_DIR}"

@@ -44,7 +44,14 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
 
     build = dagbag.dags["warehouse_build"]
     assert {t.pool for t in build.tasks} == {"duckdb_writer"}
-    assert [t.task_id for t in build.topological_sort()] == ["resolve_cities", "dbt_build", "publish"]
+    order = [t.task_id for t in build.topological_sort()]
+    assert order[0] == "resolve_cities" and order[-1] == "publish"
+    # Cosmos renders one task per dbt node (model, seed, snapshot, each with its tests)
+    dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
+    assert {"dbt.city_influence_run", "dbt.membership_history_snapshot", "dbt.networks_seed",
+            "dbt.int_partnership_centrality_run", "dbt.dbt_project_test"} <= {t.task_id for t in dbt_tasks}
+    assert order[-2] == "dbt.dbt_project_test"  # every data and unit test passes before anything is published
+    assert len(dbt_tasks) == len(order) - 2
     announced = []
     for dag_id, dag in dagbag.dags.items():
         if dag_id.startswith("ingest_"):

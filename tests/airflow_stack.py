@@ -1,0 +1,175 @@
+"""A real, local Airflow for the end-to-end test: PostgreSQL from Debian's binaries on a loopback
+port, `airflow db migrate`, then api-server, scheduler and dag-processor (LocalExecutor) on this
+repository's dags/. Every process it starts is recorded by PID and stopped on exit, on failure too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_bindir() -> Path | None:
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(candidate, "initdb").exists():
+            return Path(candidate)
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found else None
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster. initdb refuses root, so as root it runs as `postgres`."""
+
+    def __init__(self, bindir: Path):
+        self.bindir = bindir
+        self.port = free_port()
+        # outside pytest's 0700 root-owned tmp so that the postgres user can reach it
+        self.root = Path(tempfile.mkdtemp(prefix="citywh-pg-"))
+        self.data = self.root / "data"
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+
+    def start(self) -> str:
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
+                  "-o", f"-p {self.port} -h 127.0.0.1 -k {self.root}", "start")
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "airflow")
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/airflow"
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class AirflowStack:
+    def __init__(self, workdir: Path, citywh_env: dict[str, str]):
+        self.workdir = workdir
+        self.api_port = free_port()
+        self.password = secrets.token_urlsafe(12)
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.airflow = str(Path(sys.executable).with_name("airflow"))
+        self.base_url = f"http://127.0.0.1:{self.api_port}"
+        home = workdir / "airflow"
+        home.mkdir(parents=True, exist_ok=True)
+        passwords = home / "simple_auth_manager_passwords.json"
+        passwords.write_text(json.dumps({"admin": self.password}))
+        from cryptography.fernet import Fernet
+
+        self.env = {
+            **os.environ,
+            **citywh_env,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
+            "AIRFLOW__API__PORT": str(self.api_port),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__BASE_URL": self.base_url,
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # no usage metrics to scarf.sh
+            "DO_NOT_TRACK": "1",
+        }
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run([self.airflow, *args], env=self.env, capture_output=True, text=True,
+                              timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(f"airflow {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    def start(self, sql_alchemy_conn: str) -> None:
+        self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
+        self.run("db", "migrate")
+        self.run("pools", "set", "duckdb_writer", "1", "DuckDB single writer")
+        for name in ("api-server", "scheduler", "dag-processor"):
+            log = open(self.workdir / f"{name}.log", "w")
+            self.processes[name] = subprocess.Popen(
+                [self.airflow, name], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)  # own process group: stopped with its children
+        self.wait_for(lambda: self._healthy(), timeout=180, what="the api-server to answer")
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def token(self) -> str:
+        response = httpx.post(f"{self.base_url}/auth/token",
+                              json={"username": "admin", "password": self.password}, timeout=30)
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=f"{self.base_url}/api/v2", timeout=30,
+                            headers={"Authorization": f"Bearer {self.token()}"})
+
+    def wait_for(self, condition, *, timeout: float, what: str, interval: float = 2.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"airflow {name} exited ({process.returncode}) while waiting for "
+                                       f"{what}:\n{self.log_tail(name)}")
+            result = condition()
+            if result:
+                return result
+            time.sleep(interval)
+        raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}\n"
+                           + "\n".join(f"--- {n} ---\n{self.log_tail(n)}" for n in self.processes))
+
+    def log_tail(self, name: str, chars: int = 3000) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    def stop(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for name, process in self.processes.items():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
