@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: install run test status clean
+.PHONY: install postgres-server run test status manifest benchmark clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -12,8 +12,21 @@ install:
 run: install
 	$(UV) run --no-sync citywh run
 
-test: install
+# The Airflow end-to-end test runs a real PostgreSQL from Debian's server binaries.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { echo "installing Debian's postgresql (server binaries for the Airflow end-to-end test)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
+	    echo "could not install postgresql: tests/test_airflow_e2e.py will fail"; }
+
+test: install postgres-server
 	$(UV) run --no-sync pytest
+
+manifest: install
+	$(UV) run --no-sync citywh manifest
+
+benchmark: install
+	$(UV) run --no-sync citywh benchmark
 
 status:
 	$(UV) run --no-sync citywh status

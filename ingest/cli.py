@@ -78,6 +78,14 @@ def manifest() -> None:
 
 
 @app.command()
+def benchmark() -> None:
+    """Print DAG parse times and the pipeline's speed ratios (no assertions; see ingest/benchmark.py)."""
+    from ingest import benchmark as bench
+
+    bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True))
+
+
+@app.command()
 def status() -> None:
     """Last load of every source file (sha256, rows, validation) and the marts' row counts."""
     from ingest.status import read_status

@@ -4,6 +4,7 @@ the ingest DAG really lands data when run with dag.test()."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,39 @@ def test_dag_test_of_ingest_lands_into_a_temporary_warehouse(tmp_path, bundle_di
     assert loads == [("NY.GDP.MKTP.CD", "landed", 13_979), ("SP.POP.TOTL", "landed", 17_195),
                      ("SP.URB.TOTL.IN.ZS", "landed", 17_095)]
     assert japan == (126_261_000.0,)
+
+
+def test_no_deprecated_airflow_imports_or_warnings():
+    """DAG code uses the Airflow 3 authoring interface (airflow.sdk) only, and parsing it raises
+    no deprecation warning from our files."""
+    import warnings
+
+    deprecated = re.compile(r"^\s*(from|import)\s+airflow\.(operators|decorators|datasets|models\.dag|"
+                            r"models\.baseoperator|utils\.dates|sensors)\b", re.M)
+    for path in [*DAGS_DIR.glob("*.py"), REPO_ROOT / "ingest" / "orchestration.py"]:
+        assert not deprecated.search(path.read_text()), path
+    from airflow.dag_processing.dagbag import DagBag
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        DagBag(dag_folder=str(DAGS_DIR))
+    ours = [w for w in caught if str(REPO_ROOT) in str(w.filename) and ".venv" not in str(w.filename)]
+    assert ours == [], [f"{w.filename}:{w.lineno} {w.message}" for w in ours]
+
+
+def test_failure_callback_names_the_source_and_the_failed_expectations(caplog):
+    from ingest.errors import ValidationFailed
+    from ingest.orchestration import notify_failure
+
+    class TaskInstance:
+        dag_id, task_id = "ingest_un_wup", "validate_and_land"
+
+    error = ValidationFailed("un_wup", "un_wup__city_populations",
+                             ["expect_column_values_to_be_between(column='population'): 3 unexpected"],
+                             "/var/lib/citywh/quarantine/un_wup/F12-x")
+    with caplog.at_level("ERROR", logger="ingest.orchestration"):
+        notify_failure({"task_instance": TaskInstance(), "exception": error})
+    line = caplog.records[-1].getMessage()
+    assert "dag=ingest_un_wup task=validate_and_land" in line
+    assert "[un_wup]" in line and "expect_column_values_to_be_between(column='population')" in line
+    assert "quarantine/un_wup/F12-x" in line

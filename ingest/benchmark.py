@@ -1,0 +1,114 @@
+"""Speed goals, measured and printed as ratios (never asserted in tests: timings vary by machine).
+
+    uv run citywh benchmark
+
+1. Parse time of each DAG file, each in a fresh interpreter as the dag-processor sees it, against
+   Airflow's dagbag_import_timeout (30 s) and our own budget (2 s per file).
+2. GaWC connectivity on the warehouse: the membership identity the mart uses against the pairwise
+   definition, to show the cost grows with memberships, not with pairs.
+3. The city matcher's throughput on the WUP agglomerations.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ingest.config import REPO_ROOT, Settings
+
+DAGBAG_IMPORT_TIMEOUT_S = 30.0
+DAG_PARSE_BUDGET_S = 2.0
+
+_PARSE_PROBE = """
+import json, sys, time
+from airflow.dag_processing.dagbag import DagBag
+started = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1])
+print(json.dumps({"seconds": time.perf_counter() - started, "dags": sorted(bag.dag_ids),
+                  "errors": len(bag.import_errors)}))
+"""
+
+
+def dag_parse_times() -> list[tuple[str, float, list[str], int]]:
+    rows = []
+    for path in sorted((REPO_ROOT / "dags").glob("*.py")):
+        done = subprocess.run([sys.executable, "-c", _PARSE_PROBE, str(path)], capture_output=True,
+                              text=True, check=True)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append((path.name, result["seconds"], result["dags"], result["errors"]))
+    return rows
+
+
+def connectivity_timings(warehouse: Path) -> tuple[float, float, int, int] | None:
+    import duckdb
+
+    if not warehouse.exists():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        memberships = con.execute("select count(*) from int_city_network_values").fetchone()[0]
+        identity = """
+            with v as (select * from int_city_network_values),
+            t as (select network_id, sum(service_value) total from v group by network_id)
+            select count(*), sum(c) from (select v.geonameid,
+                sum(v.service_value * (t.total - v.service_value)) c
+                from v join t using (network_id) group by v.geonameid)"""
+        pairwise = """
+            with v as (select * from int_city_network_values)
+            select count(*), sum(c) from (select a.geonameid, sum(a.service_value * b.service_value) c
+                from v a join v b on b.network_id = a.network_id and b.geonameid <> a.geonameid
+                group by a.geonameid)"""
+        timings = []
+        for query in (identity, pairwise):
+            started = time.perf_counter()
+            con.execute(query).fetchone()
+            timings.append(time.perf_counter() - started)
+        pairs = con.execute("""select sum(n * (n - 1)) from (select count(*) n from
+                               int_city_network_values group by network_id)""").fetchone()[0]
+        return timings[0], timings[1], memberships, int(pairs)
+    finally:
+        con.close()
+
+
+def matcher_throughput(warehouse: Path) -> tuple[int, float] | None:
+    import duckdb
+
+    from ingest.crosswalk import Gazetteer
+
+    if not warehouse.exists():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cities = con.sql("select * from raw.geonames__cities").pl()
+        queries = con.sql("""select name, country_code, latitude, longitude from xwalk.city_matches
+                             where entity_type = 'un_wup_agglomeration'""").pl()
+    finally:
+        con.close()
+    gazetteer = Gazetteer(cities)
+    started = time.perf_counter()
+    gazetteer.match_frame(queries, one_to_one=True)
+    return queries.height, time.perf_counter() - started
+
+
+def run(settings: Settings, echo=print) -> None:
+    echo("DAG file parse time (fresh interpreter each):")
+    for name, seconds, dags, errors in dag_parse_times():
+        echo(f"  {name:28} {seconds:6.2f} s  = {seconds / DAGBAG_IMPORT_TIMEOUT_S:5.1%} of the 30 s "
+             f"import timeout, {seconds / DAG_PARSE_BUDGET_S:4.2f}x our 2 s budget  "
+             f"({', '.join(dags)}{'; IMPORT ERRORS' if errors else ''})")
+    timings = connectivity_timings(settings.warehouse_path)
+    if timings is None:
+        echo("connectivity: no warehouse yet (run `citywh run` first)")
+    else:
+        identity, pairwise, memberships, pairs = timings
+        echo(f"connectivity over {memberships:,} memberships ({pairs:,} ordered co-member pairs): "
+             f"identity {identity:.3f} s, pairwise {pairwise:.3f} s, pairwise/identity = "
+             f"{pairwise / identity:.1f}x")
+    throughput = matcher_throughput(settings.warehouse_path)
+    if throughput:
+        names, seconds = throughput
+        echo(f"city matcher: {names:,} WUP agglomerations in {seconds:.2f} s "
+             f"({names / seconds:,.0f} names/s)")
