@@ -4,6 +4,7 @@ The JSON files under expectations/ are what runs (and what reviewers read in a d
 is how they are written. Re-run after changing a definition below:
 
     uv run python expectations/author_suites.py [table ...]
+    uv run python expectations/author_suites.py --checkpoints [table ...]   # checkpoints only
 
 Each suite is replaced whole; the World Bank suite predates this script and is left alone unless
 named explicitly here.
@@ -185,12 +186,35 @@ def author(table: str) -> None:
     suite = context.suites.add_or_update(suite)
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    context.checkpoints.add_or_update(gx.Checkpoint(
-        name=name, validation_definitions=[definition], result_format="SUMMARY"))
+    author_checkpoint(table, definition)
     print(f"wrote suite, validation definition and checkpoint {name} "
           f"({len(SUITES[table])} expectations)")
 
 
+def row_key(table: str) -> list[str]:
+    """The unique key its source declares: failures name the failing rows by it."""
+    from ingest.sources import SOURCES
+
+    (key,) = {source.unique_key for source in SOURCES.values() if source.table == table}
+    return list(key)
+
+
+def author_checkpoint(table: str, definition=None) -> None:
+    context = gx_context()
+    name = checkpoint_name(table)
+    definition = definition or context.validation_definitions.get(name)
+    context.checkpoints.add_or_update(gx.Checkpoint(
+        name=name, validation_definitions=[definition],
+        result_format={"result_format": "SUMMARY", "unexpected_index_column_names": row_key(table)}))
+
+
 if __name__ == "__main__":
-    for table in sys.argv[1:] or list(SUITES):
-        author(table)
+    if sys.argv[1:2] == ["--checkpoints"]:  # rewrite only the checkpoints (every raw table's)
+        from ingest.sources import SOURCES
+
+        for table in sys.argv[2:] or sorted({s.table for s in SOURCES.values()}):
+            author_checkpoint(table)
+            print(f"wrote checkpoint {checkpoint_name(table)}")
+    else:
+        for table in sys.argv[1:] or list(SUITES):
+            author(table)

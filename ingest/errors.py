@@ -36,10 +36,12 @@ class MissingSnapshotError(CitywhError):
 
 
 class ValidationFailed(CitywhError):
-    def __init__(self, source: str, table: str, failed: list[str], quarantine_path: str):
+    def __init__(self, source: str, table: str, failed: list[str], quarantine_path: str,
+                 *, file: str | None = None):
         self.source, self.table, self.failed, self.quarantine_path = source, table, failed, quarantine_path
+        self.file = file  # the snapshot file the batch was parsed from
         super().__init__(
-            f"[{source}] batch for raw.{table} failed validation "
+            f"[{source}] {file + ': ' if file else ''}batch for raw.{table} failed validation "
             f"({len(failed)} expectation(s)): " + "; ".join(failed)
             + f". Batch quarantined at {quarantine_path}; raw.{table} left unchanged."
         )

@@ -41,7 +41,8 @@ def ingest_snapshot(source: Source, snapshot: Snapshot, settings: Settings) -> L
             settings.warehouse_path, settings.quarantine_dir, source, snapshot, frame,
             checkpoint=outcome.checkpoint, failed=outcome.failed, result=outcome.result,
             started_at=started_at)
-        raise ValidationFailed(source.name, source.table, outcome.failed, str(folder))
+        raise ValidationFailed(source.name, source.table, outcome.failed, str(folder),
+                               file=snapshot.path.name)
     return landing.land(settings.warehouse_path, source, snapshot, frame,
                         validation_checkpoint=outcome.checkpoint, started_at=started_at)
 

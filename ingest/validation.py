@@ -39,6 +39,8 @@ def gx_context():
 
 
 def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
+    """Run the table's checkpoint on the batch. The checkpoint's result format names the source's
+    unique key, so a failure says which rows broke it (`191.782 at country_code='JPN', ...`)."""
     name = checkpoint_name(table)
     checkpoint = gx_context().checkpoints.get(name)
     result = checkpoint.run(batch_parameters={"dataframe": frame.to_pandas()})
@@ -53,14 +55,41 @@ def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
                              statistics=statistics, result=details)
 
 
+SAMPLE_SIZE = 5
+
+
 def _describe_failure(outcome) -> str:
     config = outcome.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set")}
     what = f"{config.type}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
     res = outcome.result or {}
-    if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-        return f"{what}: raised {outcome.exception_info.get('exception_message')}"
+    raised = _raised_message(outcome.exception_info or {})
+    if raised:
+        return f"{what}: raised {raised}"
     if "observed_value" in res:
         return f"{what}: observed {res['observed_value']!r}"
-    sample = res.get("partial_unexpected_list", [])[:5]
+    key = res.get("unexpected_index_column_names") or []
+    rows = res.get("partial_unexpected_index_list") or []
+    if key and rows:
+        # a duplicate key shows once, not once per copy
+        sample = "; ".join(list(dict.fromkeys(_describe_row(row, key) for row in rows))[:SAMPLE_SIZE])
+    else:
+        sample = str(res.get("partial_unexpected_list", [])[:SAMPLE_SIZE])
     return f"{what}: {res.get('unexpected_count', '?')} unexpected, e.g. {sample}"
+
+
+def _raised_message(info: dict) -> str | None:
+    """GX reports an exception either at the top level or per metric ({metric id: info})."""
+    if info.get("raised_exception"):
+        return info.get("exception_message")
+    nested = [v.get("exception_message") for v in info.values() if isinstance(v, dict)]
+    return next((message for message in nested if message), None)
+
+
+def _describe_row(row: dict, key: list[str]) -> str:
+    """`191.782 at country_code='JPN', year=2020`: the failing value (if the expectation is on one
+    column) and the row's key, so the operator can find the row in the source file."""
+    plain = {name: value.item() if hasattr(value, "item") else value for name, value in row.items()}
+    where = ", ".join(f"{name}={plain[name]!r}" for name in key if name in plain)
+    values = [f"{plain[name]!r}" for name in plain if name not in key]
+    return f"{values[0]} at {where}" if len(values) == 1 else f"at {where}"

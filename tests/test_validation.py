@@ -44,6 +44,39 @@ def test_each_kind_of_defect_is_caught(citywh_env):
         assert any(line.startswith(expectation) for line in outcome.failed), (expectation, outcome.failed)
 
 
+def test_failures_name_the_rows_by_the_source_key(citywh_env):
+    """An operator reads which row broke which expectation: the checkpoint reports the source's
+    unique key of each failing row (and says which column is missing when the schema drifted)."""
+    population = acquire_all(SOURCE, citywh_env)[1]
+    frame = SOURCE.parse(population.path, SOURCE.spec(population.key))
+    japan_2020 = (pl.col("country_code") == "JPN") & (pl.col("year") == 2020)
+    cases = {
+        "2 unexpected, e.g. at country_code='JPN', indicator_code='SP.POP.TOTL', year=2020":
+            pl.concat([frame, frame.filter(japan_2020)]),
+        "1 unexpected, e.g. -1.0 at country_code='JPN', indicator_code='SP.POP.TOTL', year=2020":
+            frame.with_columns(value=pl.when(japan_2020).then(-1.0).otherwise("value")),
+        "1 unexpected, e.g. nan at country_code='FRA', indicator_code='SP.POP.TOTL', year=1999":
+            frame.with_columns(value=pl.when((pl.col("country_code") == "FRA") & (pl.col("year") == 1999))
+                               .then(None).otherwise("value")),
+        'raised Error: The column "indicator_code" in BatchData does not exist':
+            frame.drop("indicator_code"),
+    }
+    for expected, bad in cases.items():
+        failed = validate(SOURCE.table, bad).failed
+        assert any(expected in line for line in failed), (expected, failed)
+
+
+def test_every_checkpoint_names_rows_by_its_source_key():
+    """The checkpoints in git carry each source's declared unique key; re-author them with
+    `expectations/author_suites.py --checkpoints` when a key changes."""
+    from ingest.sources import SOURCES
+    from ingest.validation import checkpoint_name, gx_context
+
+    for source in SOURCES.values():
+        result_format = gx_context().checkpoints.get(checkpoint_name(source.table)).result_format
+        assert result_format["unexpected_index_column_names"] == list(source.unique_key), source.name
+
+
 def test_failed_batch_is_quarantined_and_raw_untouched(citywh_env):
     snapshots = acquire_all(SOURCE, citywh_env)
     urban = snapshots[2]
