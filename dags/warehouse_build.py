@@ -22,9 +22,11 @@ dag = warehouse_build_dag(
     ],
     doc_md="""
 ### warehouse_build
-Runs on any raw Asset: rebuilds the city crosswalk (`xwalk.city_matches`), runs `dbt build`
-(models, data tests, unit tests) against the writer warehouse, then copies it to the read-only
-serving file by atomic swap and emits `citywh_serving`. Every task holds the one-slot
-`duckdb_writer` pool.
+Runs on any raw Asset: rebuilds the city crosswalk (`xwalk.city_matches`), then one task per dbt
+seed, snapshot and model (group `dbt`, rendered by astronomer-cosmos from the pre-built
+`dbt_project/target/manifest.json`), then `dbt.dbt_project_test` (every data and unit test), and
+only then copies the writer warehouse to the read-only serving file by atomic swap and emits
+`citywh_serving`. A failed model or test stops the run before `publish`: readers keep the last good
+serving file. Every task holds the one-slot `duckdb_writer` pool (DuckDB has one writer).
 """,
 )

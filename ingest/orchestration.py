@@ -140,8 +140,10 @@ def warehouse_build_dag(tables: list[str], *, doc_md: str):
             # the manifest is read, dbt is never invoked while the DAG file is parsed. Tests run
             # once after every node (relationship tests span several models, so per-node test
             # selection would run them before both sides exist)
+            # Exposures document the marts' consumers; they are not tasks.
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
-                                       test_behavior=TestBehavior.AFTER_ALL),
+                                       test_behavior=TestBehavior.AFTER_ALL,
+                                       exclude=["resource_type:exposure"]),
             execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
                                              invocation_mode=InvocationMode.DBT_RUNNER),
             # every dbt node writes or reads the single-writer DuckDB file: one at a time

@@ -3,6 +3,7 @@ the ingest DAG really lands data when run with dag.test()."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -73,30 +75,90 @@ def test_schedules_suit_each_source(dagbag):
     assert schedules["ingest_networks"] == schedules["ingest_sister_cities"] == "@weekly"
 
 
+# Parses every DAG file as the dag-processor does, with a PEP 578 audit hook recording each
+# write, delete, network call, subprocess and database connection the DAG code makes.
+_IMPORT_PROBE = """
+import json, os, runpy, sys
+import airflow.sdk, croniter  # loaded before any DAG file in the dag-processor: their work is theirs
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+IO_EVENTS = {"socket.connect", "socket.getaddrinfo", "subprocess.Popen", "os.system", "os.exec",
+             "os.posix_spawn", "os.fork", "os.remove", "os.rename", "os.rmdir", "os.mkdir",
+             "shutil.rmtree", "shutil.copyfile", "sqlite3.connect", "urllib.Request"}
+seen = []
+def audit(event, args):
+    if event == "open" and isinstance(args[2], int) and args[2] & WRITE_FLAGS:
+        if str(args[0]) != os.devnull:
+            seen.append(["open for writing", str(args[0])])
+    elif event in IO_EVENTS:
+        seen.append([event, str(args[0])])
+sys.addaudithook(audit)
+for path in sys.argv[1:]:
+    runpy.run_path(path)
+import cosmos.settings
+heavy = [m for m in ("duckdb", "polars", "great_expectations", "dbt", "pandas", "ingest.pipeline")
+         if m in sys.modules]
+print(json.dumps({"io": seen, "heavy": heavy, "cosmos_cache_dir": str(cosmos.settings.cache_dir)}))
+"""
+
+
 def test_importing_a_dag_file_does_no_work():
-    """No pipeline library is imported and no file is written while DAG files are parsed."""
-    probe = (
-        "import sys, runpy, os; before = set(os.listdir('.'));"
-        f"[runpy.run_path(p) for p in {sorted(str(p) for p in DAGS_DIR.glob('*.py'))!r}];"
-        "heavy = [m for m in ('duckdb', 'polars', 'great_expectations', 'dbt', 'pandas', 'ingest.pipeline') if m in sys.modules];"
-        "print(heavy, sorted(set(os.listdir('.')) - before))"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                         cwd=os.environ.get("AIRFLOW_HOME"), env={**os.environ})
-    assert out.stdout.strip().splitlines()[-1] == "[] []"
+    """Parsing the DAG files imports no pipeline library and does no I/O beyond reading: no file
+    written or removed, no network, no subprocess, no database. The one allowed exception is
+    Cosmos creating its cache folder, where dbt's partial-parse state lives between tasks."""
+    out = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, *sorted(str(p) for p in DAGS_DIR.glob("*.py"))],
+                         capture_output=True, text=True, check=True, env={**os.environ})
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe["heavy"] == []
+    cosmos_cache = f"{probe['cosmos_cache_dir']}/warehouse_build__dbt/target"
+    assert [event for event in probe["io"] if event != ["os.mkdir", cosmos_cache]] == []
 
 
-def test_dag_test_of_ingest_lands_into_a_temporary_warehouse(tmp_path, bundle_dir):
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "CITYWH_HOME": str(tmp_path / "home"),
-           "CITYWH_BUNDLE": str(bundle_dir), "CITYWH_FETCH": "offline",
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory) -> Path:
+    """A migrated SQLite metadata DB, shared by the dag.test() runs of this module."""
+    home = tmp_path_factory.mktemp("airflow")
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], env=env,
+                   check=True, capture_output=True)
+    return home
+
+
+# Runs one DAG with dag.test() in a fresh interpreter and prints its run state and every task
+# instance (task, map index, state, try number) as JSON on the last line.
+_DAG_TEST = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+from airflow.models.taskinstance import TaskInstance
+from airflow.utils.session import create_session
+run = DagBag(dag_folder=sys.argv[1]).dags[sys.argv[2]].test()
+with create_session() as session:
+    tis = session.query(TaskInstance).filter(TaskInstance.run_id == run.run_id).all()
+    print(json.dumps({"state": str(run.state), "tasks": sorted(
+        [t.task_id, t.map_index, str(t.state), t.try_number] for t in tis)}))
+"""
+
+
+def dag_test(dag_id: str, airflow_home: Path, citywh_home: Path, bundle: Path) -> tuple[dict, str]:
+    """(run state and task instances, everything the run logged)."""
+    env = {**os.environ, "AIRFLOW_HOME": str(airflow_home), "CITYWH_HOME": str(citywh_home),
+           "CITYWH_BUNDLE": str(bundle), "CITYWH_FETCH": "offline",
            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True)
-    script = ("from airflow.dag_processing.dagbag import DagBag;"
-              f"run = DagBag(dag_folder={str(DAGS_DIR)!r}).dags['ingest_worldbank'].test();"
-              "print('DAGRUN_STATE', run.state)")
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert "DAGRUN_STATE success" in out.stdout, out.stdout[-3000:] + out.stderr[-3000:]
+    try:
+        # an unexpected error would put a task up for retry, and dag.test() would wait out the
+        # backoff: stop it (SIGKILL) and show why
+        out = subprocess.run([sys.executable, "-c", _DAG_TEST, str(DAGS_DIR), dag_id], env=env,
+                             capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired as exc:  # its output is bytes, whatever text= said
+        logged = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else str(exc.stderr)
+        pytest.fail(f"dag.test() of {dag_id} did not finish in 300 s:\n{logged[-3000:]}")
+    logged = out.stdout + out.stderr
+    assert out.returncode == 0 and out.stdout.strip(), logged[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1]), logged
+
+
+def test_dag_test_of_ingest_lands_into_a_temporary_warehouse(tmp_path, airflow_home, bundle_dir):
+    run, logged = dag_test("ingest_worldbank", airflow_home, tmp_path / "home", bundle_dir)
+    assert run["state"] == "success", logged[-3000:]
     con = duckdb.connect(str(tmp_path / "home" / "warehouse" / "citywh.duckdb"), read_only=True)
     try:
         loads = con.execute("select snapshot_key, status, rows from meta.loads order by 1").fetchall()
@@ -107,6 +169,62 @@ def test_dag_test_of_ingest_lands_into_a_temporary_warehouse(tmp_path, bundle_di
     assert loads == [("NY.GDP.MKTP.CD", "landed", 13_979), ("SP.POP.TOTL", "landed", 17_195),
                      ("SP.URB.TOTL.IN.ZS", "landed", 17_095)]
     assert japan == (126_261_000.0,)
+
+
+def test_a_bad_batch_fails_at_once_names_file_row_and_expectation_and_keeps_the_good_data(
+        tmp_path, airflow_home, bundle_dir):
+    """A revised urban-share file puts Japan at 191.782 % in 2020. In Airflow its
+    validate_and_land task fails on the first try (no retries for bad data), the task log and the
+    failure callback name the file, the row and the expectation, the batch is quarantined, the
+    previous good data stays in raw, and no Asset event is emitted (no build follows)."""
+    bundle = tmp_path / "bundle" / "worldbank"
+    bundle.mkdir(parents=True)
+    for real in (bundle_dir / "worldbank").glob("API_*.csv"):  # read in place, not copied
+        (bundle / real.name).symlink_to(real)
+    home = tmp_path / "home"
+    good, logged = dag_test("ingest_worldbank", airflow_home, home, bundle.parent)
+    assert good["state"] == "success", logged[-3000:]
+
+    urban = next(bundle.glob("API_SP.URB.TOTL.IN.ZS_*.csv"))
+    lines = urban.read_bytes().split(b"\n")
+    japan = next(i for i, line in enumerate(lines) if line.startswith(b'"Japan"'))
+    assert lines[japan].count(b',"91.782",') == 1  # 2020, and only 2020
+    lines[japan] = lines[japan].replace(b',"91.782",', b',"191.782",')
+    urban.unlink()
+    urban.write_bytes(b"\n".join(lines))
+
+    bad, logged = dag_test("ingest_worldbank", airflow_home, home, bundle.parent)
+    assert bad["state"] == "failed"
+    states = {(task, index): (state, tries) for task, index, state, tries in bad["tasks"]}
+    # three files map to three validate_and_land tasks: two unchanged, the urban share failed
+    # on its first try although the DAG allows 3 retries
+    assert sorted(states[("validate_and_land", i)] for i in range(3)) == \
+        [("failed", 1), ("success", 1), ("success", 1)]
+    assert states[("announce", -1)][0] == "upstream_failed"
+    expected = ("[worldbank] API_SP.URB.TOTL.IN.ZS_DS2_en_csv_v2_22447.csv: batch for "
+                "raw.worldbank__indicator_values failed validation (1 expectation(s)): "
+                "expect_column_values_to_be_between(column='value'")
+    row = "1 unexpected, e.g. 191.782 at country_code='JPN', indicator_code='SP.URB.TOTL.IN.ZS', year=2020"
+    callback = next(line for line in logged.splitlines() if "citywh task failed:" in line)
+    assert "dag=ingest_worldbank task=validate_and_land" in callback
+    assert expected in callback and row in callback
+    assert "AirflowFailException: " + expected in logged  # the task's own log
+
+    (folder,) = (home / "quarantine" / "worldbank").iterdir()
+    assert folder.name.startswith("SP.URB.TOTL.IN.ZS-") and str(folder) in callback
+    quarantined = pl.read_parquet(folder / "batch.parquet").filter(
+        (pl.col("country_code") == "JPN") & (pl.col("year") == 2020))
+    assert quarantined["value"].to_list() == [191.782]
+    con = duckdb.connect(str(home / "warehouse" / "citywh.duckdb"), read_only=True)
+    try:
+        kept = con.execute("select value from raw.worldbank__indicator_values where country_code = 'JPN' "
+                           "and year = 2020 and indicator_code = 'SP.URB.TOTL.IN.ZS'").fetchone()
+        loads = con.execute("select status, count(*) from meta.loads where snapshot_key = "
+                            "'SP.URB.TOTL.IN.ZS' group by 1 order by 1").fetchall()
+    finally:
+        con.close()
+    assert kept == (91.782,)
+    assert loads == [("landed", 1), ("quarantined", 1)]
 
 
 def test_no_deprecated_airflow_imports_or_warnings():
@@ -127,19 +245,31 @@ def test_no_deprecated_airflow_imports_or_warnings():
     assert ours == [], [f"{w.filename}:{w.lineno} {w.message}" for w in ours]
 
 
-def test_failure_callback_names_the_source_and_the_failed_expectations(caplog):
+def test_failure_callback_names_the_source_and_the_failed_expectations():
+    import logging
+
     from ingest.errors import ValidationFailed
-    from ingest.orchestration import notify_failure
+    from ingest.orchestration import notify_failure  # imports Airflow, which configures logging
 
     class TaskInstance:
         dag_id, task_id = "ingest_un_wup", "validate_and_land"
 
     error = ValidationFailed("un_wup", "un_wup__city_populations",
                              ["expect_column_values_to_be_between(column='population'): 3 unexpected"],
-                             "/var/lib/citywh/quarantine/un_wup/F12-x")
-    with caplog.at_level("ERROR", logger="ingest.orchestration"):
+                             "/var/lib/citywh/quarantine/un_wup/F12-x", file="WUP2018-F12.xls")
+    # our own handler on the callback's logger: whatever Airflow did to the root logger
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.ERROR)
+    handler.emit = records.append
+    logger = logging.getLogger("ingest.orchestration")
+    logger.addHandler(handler)
+    try:
         notify_failure({"task_instance": TaskInstance(), "exception": error})
-    line = caplog.records[-1].getMessage()
+    finally:
+        logger.removeHandler(handler)
+    (record,) = records
+    line = record.getMessage()
     assert "dag=ingest_un_wup task=validate_and_land" in line
-    assert "[un_wup]" in line and "expect_column_values_to_be_between(column='population')" in line
+    assert "[un_wup] WUP2018-F12.xls: batch for raw.un_wup__city_populations" in line
+    assert "expect_column_values_to_be_between(column='population')" in line
     assert "quarantine/un_wup/F12-x" in line
