@@ -3,6 +3,7 @@ task. Every step that writes the warehouse opens and closes its own connection."
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -93,6 +94,8 @@ def run_all(settings: Settings, report: Report = _quiet) -> None:
         ingest_source(name, settings, report, snapshots)
     resolve_cities(settings, report)
     outcomes = build(settings)
-    passed = sum(1 for _, status in outcomes if status in ("success", "pass"))
-    report(f"dbt build: {passed} of {len(outcomes)} nodes passed")
+    # every status with its count: exposures are "no-op", warnings "warn", not silent failures
+    statuses = Counter("passed" if status in ("success", "pass") else status for _, status in outcomes)
+    report(f"dbt build: {len(outcomes)} nodes, "
+           + ", ".join(f"{count} {status}" for status, count in statuses.most_common()))
     report(f"published {publish.publish(settings)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -139,6 +140,14 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
         == [(103, 53)]
     assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "
                            "where country_iso3 = 'JPN' and year = 2018") == [(33, "Tokyo")]
+
+
+def test_run_reports_every_dbt_node_by_status(built):
+    """The run's summary accounts for every node: all passed but the three exposures (no-op)."""
+    *_, run = built
+    summary = re.search(r"dbt build: (\d+) nodes, (\d+) passed, 3 no-op\n", run.stderr)  # progress
+    assert summary, run.stderr[-2000:]
+    assert int(summary[1]) == int(summary[2]) + 3
 
 
 def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
