@@ -37,6 +37,37 @@ def bundle_dir() -> Path:
     return BUNDLE_DIR
 
 
+class LinkedBundle:
+    """The real offline bundle, linked (never copied) under a test's tmp_path; the World Bank files
+    are linked one by one, so that a test can replace one with a revision of its own."""
+
+    def __init__(self, root: Path, real: Path):
+        self.path = root
+        root.mkdir(parents=True)
+        for folder in real.iterdir():
+            if folder.is_dir() and folder.name != "worldbank":
+                (root / folder.name).symlink_to(folder)
+        (root / "worldbank").mkdir()
+        for file in (real / "worldbank").glob("API_*.csv"):
+            (root / "worldbank" / file.name).symlink_to(file)
+
+    def revise_japan_urban_share_2020(self) -> Path:
+        """Japan's 2020 urban share becomes 191.782 % (really 91.782 %): a value GX must refuse."""
+        urban = next((self.path / "worldbank").glob("API_SP.URB.TOTL.IN.ZS_*.csv"))
+        lines = urban.read_bytes().split(b"\n")
+        japan = next(i for i, line in enumerate(lines) if line.startswith(b'"Japan"'))
+        assert lines[japan].count(b',"91.782",') == 1  # 2020, and only 2020
+        lines[japan] = lines[japan].replace(b',"91.782",', b',"191.782",')
+        urban.unlink()
+        urban.write_bytes(b"\n".join(lines))
+        return urban
+
+
+@pytest.fixture
+def linked_bundle(tmp_path, bundle_dir) -> LinkedBundle:
+    return LinkedBundle(tmp_path / "bundle", bundle_dir)
+
+
 @pytest.fixture
 def citywh_env(tmp_path, monkeypatch, bundle_dir):
     """A fresh warehouse home for one test, seeded from the real offline bundle."""

@@ -172,28 +172,17 @@ def test_dag_test_of_ingest_lands_into_a_temporary_warehouse(tmp_path, airflow_h
 
 
 def test_a_bad_batch_fails_at_once_names_file_row_and_expectation_and_keeps_the_good_data(
-        tmp_path, airflow_home, bundle_dir):
+        tmp_path, airflow_home, linked_bundle):
     """A revised urban-share file puts Japan at 191.782 % in 2020. In Airflow its
     validate_and_land task fails on the first try (no retries for bad data), the task log and the
     failure callback name the file, the row and the expectation, the batch is quarantined, the
     previous good data stays in raw, and no Asset event is emitted (no build follows)."""
-    bundle = tmp_path / "bundle" / "worldbank"
-    bundle.mkdir(parents=True)
-    for real in (bundle_dir / "worldbank").glob("API_*.csv"):  # read in place, not copied
-        (bundle / real.name).symlink_to(real)
     home = tmp_path / "home"
-    good, logged = dag_test("ingest_worldbank", airflow_home, home, bundle.parent)
+    good, logged = dag_test("ingest_worldbank", airflow_home, home, linked_bundle.path)
     assert good["state"] == "success", logged[-3000:]
 
-    urban = next(bundle.glob("API_SP.URB.TOTL.IN.ZS_*.csv"))
-    lines = urban.read_bytes().split(b"\n")
-    japan = next(i for i, line in enumerate(lines) if line.startswith(b'"Japan"'))
-    assert lines[japan].count(b',"91.782",') == 1  # 2020, and only 2020
-    lines[japan] = lines[japan].replace(b',"91.782",', b',"191.782",')
-    urban.unlink()
-    urban.write_bytes(b"\n".join(lines))
-
-    bad, logged = dag_test("ingest_worldbank", airflow_home, home, bundle.parent)
+    linked_bundle.revise_japan_urban_share_2020()
+    bad, logged = dag_test("ingest_worldbank", airflow_home, home, linked_bundle.path)
     assert bad["state"] == "failed"
     states = {(task, index): (state, tries) for task, index, state, tries in bad["tasks"]}
     # three files map to three validate_and_land tasks: two unchanged, the urban share failed

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 
 import duckdb
 import polars as pl
@@ -105,23 +104,16 @@ def test_failed_batch_is_quarantined_and_raw_untouched(citywh_env):
         con.close()
 
 
-def test_run_exits_non_zero_with_the_reason_and_builds_nothing(tmp_path, monkeypatch, bundle_dir):
+def test_run_exits_non_zero_with_the_reason_and_builds_nothing(tmp_path, monkeypatch, linked_bundle):
     """A bundle whose urban-share file has a value above 100 %: the CLI run fails before dbt."""
-    bundle = tmp_path / "bundle" / "worldbank"
-    shutil.copytree(bundle_dir / "worldbank", bundle)
-    for other in bundle_dir.iterdir():  # every other source read in place, unchanged
-        if other.is_dir() and other.name != "worldbank":
-            (tmp_path / "bundle" / other.name).symlink_to(other)
-    urban = next(bundle.glob("API_SP.URB.TOTL.IN.ZS_*.csv"))
-    urban.write_bytes(urban.read_bytes().replace(b'"Japan","JPN","Urban population (% of total population)","SP.URB.TOTL.IN.ZS","63.272"',
-                                                 b'"Japan","JPN","Urban population (% of total population)","SP.URB.TOTL.IN.ZS","163.272"'))
+    linked_bundle.revise_japan_urban_share_2020()
     monkeypatch.setenv("CITYWH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CITYWH_BUNDLE", str(tmp_path / "bundle"))
+    monkeypatch.setenv("CITYWH_BUNDLE", str(linked_bundle.path))
     monkeypatch.setenv("CITYWH_FETCH", "offline")
     result = CliRunner().invoke(app, ["run"])
     assert result.exit_code == 1, result.output
     output = " ".join(result.output.split())
     assert "[worldbank]" in output and "expect_column_values_to_be_between" in output
-    assert "163.272" in output
+    assert "191.782 at country_code='JPN', indicator_code='SP.URB.TOTL.IN.ZS', year=2020" in output
     assert not (tmp_path / "home" / "warehouse" / "serving.duckdb").exists()
     assert not (tmp_path / "home" / "dbt").exists()  # dbt never ran
