@@ -15,6 +15,7 @@ from ingest.sources import (
     unesco_creative_cities,
     wikidata_labels,
     wikidata_members,
+    wikipedia_twin_towns,
     worldbank,
 )
 from ingest.sources.base import Source
@@ -27,7 +28,7 @@ SOURCES: dict[str, Source] = {
         c40_roster.SOURCE, covenant.SOURCE, eurocities.SOURCE, unesco_creative_cities.SOURCE,
         gpm_declaration.SOURCE, climactor.SOURCE, wikidata_members.SOURCE,
         # sister cities
-        sister_cities.SOURCE, wikidata_labels.SOURCE,
+        sister_cities.SOURCE, wikidata_labels.SOURCE, wikipedia_twin_towns.SOURCE,
     )
 }
 ROSTER_TABLES = tuple(s.table for s in SOURCES.values() if s.table.startswith("roster__"))
