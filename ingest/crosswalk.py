@@ -1,96 +1,143 @@
-"""The city matcher: a name (plus country, sometimes coordinates) -> a GeoNames id, with the
-method, distance and confidence of the match, or the reason there is none.
+"""The city matcher: a source's city (names, country, sometimes a point, a population, a GeoNames
+id) -> one GeoNames city of the cities500 gazetteer, with the evidence, or unresolved with the
+candidates and the reason. Precision first: where the evidence does not separate candidates, it
+does not guess.
 
-One matcher serves every source that names cities (WUP agglomerations, C40 cities, network
-members, sister cities). It tries, in order, and stops at the first method that finds a city
-in the right country and, when coordinates are given, within MAX_NAME_DISTANCE_KM of them:
-
-  exact_name      the whole name equals a GeoNames name or ascii name (accents, case,
-                  punctuation and apostrophes folded)
-  alternate_name  the whole name equals one of the city's GeoNames alternate names
-  name_part       a part of the name does: in parentheses ("Al-Qahirah (Cairo)"), before a
-                  comma ("Xi'an, Shaanxi"), or one of a hyphenated agglomeration's cities
-                  ("New York-Newark": the first listed wins, it is the principal city)
-  fuzzy_name      a near spelling (rapidfuzz ratio >= FUZZY_MIN_SCORE) of the name or a part,
-                  for typos such as "Cambrigde" (only with coordinates to confirm it)
-  coordinates     no name matched: the most populous city within COORDINATE_RADIUS_KM of the
-                  given point whose name is still alike (WRatio >= COORDINATE_MIN_SIMILARITY:
-                  transliterations such as "Raurkela"/"Rourkela"), or any city within
-                  COORDINATE_SAME_PLACE_KM (the source's point is that city's point)
-
-Without a country (UNESCO's roster, Wikidata labels) the name is looked up worldwide: a name only
-one GeoNames city bears matches it; among namesakes the most populous is taken (a city that bears
-the name only as an alternate counts a quarter of its population) with a lower confidence and the
-count of namesakes in the reason ("Vancouver": Canada's, not Washington's).
-
-Several cities may share a name in one country (Springfield): the nearest one wins when
-coordinates are given, else the most populous, narrowed by an admin1 hint when the name has one.
-When several parts of a composite name match, the first listed (the principal city) wins, even
-where the source's point sits at another one (WUP places "Dallas-Fort Worth" at Fort Worth).
-The thresholds below were measured on the WUP agglomerations (docs/crosswalk.md).
+Evidence, strongest first:
+  geonames_id   the source states the GeoNames id (Wikidata P1566 in the live query)
+  name          the whole name equals the city's GeoNames name or ascii name (accents, case,
+                punctuation folded), else one of its alternate names
+  name part     only where the whole name matches nothing: the part in or outside parentheses
+                ("Durban (eThekwini)"), the part before a comma (the rest is an admin1 hint:
+                "Xi'an, Shaanxi"), the name without words for the kind of area ("Greater",
+                "Municipality of", "M.M.A."), and, for UN agglomerations only, each city of a
+                composite ("New York-Newark"). Never a single token of a hyphenated name: a
+                "-sur-" commune is not Sur, Oman.
+  near point    no name matched: a city within NEAR_POINT_KM of the source's point whose name is
+                still nearly the same (ratio >= NEAR_POINT_MIN_RATIO: "Raurkela" / "Rourkela").
+                A point alone never decides: a small member is not credited to its big neighbour.
+Constraints: where the source gives a country, the city is in it; where it gives a point, the
+city is within the policy's max_distance_km of it (approximate_point_km for a geocoded point),
+unless the source's population agrees with the city's (within POPULATION_AGREES x) and the point
+is within MISPLACED_POINT_KM: Covenant of Mayors points are often a province's, not the town's.
+Among candidates left, it decides only when the evidence separates them:
+  - a name over an alternate name ("Victoria" is not Hong Kong while cities are named Victoria);
+  - with a point: the nearest, when the next is clearly farther;
+  - with the source's population: the one whose population is closest (by factor);
+  - otherwise the most populous only when it dominates (DOMINANCE x the next one in the country;
+    WORLDWIDE_DOMINANCE x worldwide, where no country is known). Else unresolved, candidates named.
+One-to-one policies (UN agglomerations, Wikidata items) let a GeoNames city be claimed once: the
+strongest claim keeps it, the others become unresolved, naming the winner.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-MAX_NAME_DISTANCE_KM = 150.0  # a same-named city farther than this is another place
-COORDINATE_RADIUS_KM = 5.0  # measured: true matches sat within 3.4 km, wrong ones from 7.9 km
-COORDINATE_SAME_PLACE_KM = 2.0
-COORDINATE_MIN_SIMILARITY = 60.0  # true transliterations scored 50-95 only within 2 km, else >= 62
-FUZZY_MIN_SCORE = 88.0
-ALTERNATE_NAME_WEIGHT = 0.25  # worldwide lookups: an alternate-name bearer counts a quarter
 EARTH_RADIUS_KM = 6371.0088
-BASE_CONFIDENCE = {"exact_name": 1.0, "alternate_name": 0.95, "name_part": 0.9,
-                   "fuzzy_name": 0.8, "coordinates": 0.65}
-# Words that name the kind of area, not the city ("Kinki M.M.A. (Osaka)", "Greater Manchester").
-GENERIC_WORDS = re.compile(r"\b(m\s?m\s?a|metropolitan area|metro area|metropolitan|"
-                           r"city of|municipality of|metropolitan municipality|municipality|urban area|"
-                           r"agglomeration|nct)\b"
-                           r"|^(greater|grande|gran|grand)\s+")
+NEAR_POINT_KM = 10.0
+NEAR_POINT_MIN_RATIO = 85.0  # "raurkela"/"rourkela" 87.5; "almassera"/"alboraya" 44
+SAME_PLACE_KM = 3.0  # same-named places this close are one place (a town and its centre)
+MISPLACED_POINT_KM = 250.0
+POPULATION_AGREES = 3.0  # a municipality's population vs its main settlement's
+COUNTRY_BOX_MARGIN = 1.0  # degrees around a country's gazetteer cities
+ALIAS_MIN_CONFIDENCE = 0.85
+DOMINANCE = 10.0
+WORLDWIDE_DOMINANCE = 25.0
+WORLDWIDE_MIN_POPULATION = 50_000
+
+# Tiers of name evidence; a lower tier is tried only when no higher tier left a candidate.
+TIER_GEONAMES_ID, TIER_NAME, TIER_PART, TIER_NEAR_POINT = 0, 1, 2, 3
+METHOD = {TIER_GEONAMES_ID: "geonames_id", TIER_NAME: "name", TIER_PART: "name_part",
+          TIER_NEAR_POINT: "name_near_point"}
+
+# Words naming the kind of area, not the place ("Kinki M.M.A. (Osaka)", "Greater Manchester",
+# "Municipality of Zhetysu", "City of Cape Town").
+AREA_WORDS = (
+    r"\b(m m a|metropolitan area|metro area|metropolitan municipality|metropolitan|metropole|"
+    r"city of|town of|village of|municipality of|municipality|city council|town council|"
+    r"village council|council|territorial community|city|urban area|agglomeration|nct|"
+    r"comune di|citta di|ville de|commune de|mairie de|ayuntamiento de|ajuntament de|"
+    r"concello de|municipio de|villa de|gemeinde|stadt|gemeente|opcina|grad|dimos|"
+    r"urzad gminy|urzad miasta|gmina|miasto|obec|mesto|varos|onkormanyzata|onkormanyzat|kozseg|"
+    r"county borough of|region of)\b|^(greater|grande|gran|grand) "
+    # Covenant signatories name their plan's horizon: "Temse 2030"
+    r"|\b(19|20)\d\d\b")
 
 MATCH_SCHEMA: dict[str, pl.DataType] = {
+    "entity_type": pl.String(),
+    "entity_key": pl.String(),
     "geonameid": pl.Int64(),
     "matched_name": pl.String(),
-    "method": pl.String(),  # one of BASE_CONFIDENCE, or "unresolved"
+    "matched_country_iso2": pl.String(),
+    "method": pl.String(),  # geonames_id | name | alternate_name | name_part | name_near_point | unresolved
     "distance_km": pl.Float64(),
     "confidence": pl.Float64(),
-    "reason": pl.String(),  # why unresolved; what was ambiguous otherwise
+    "reason": pl.String(),  # the deciding evidence, or why unresolved
+    "candidates": pl.String(),  # the candidates weighed, "id name CC pop [km]; ..."
+    "alias_of": pl.String(),  # the Wikidata item this entity's item is an alias of
 }
 
 
-def normalise(name: str | None) -> str:
-    """Fold accents, case, apostrophes and punctuation: "Xi'an" and "XIAN" both become "xian"."""
-    if not name:
-        return ""
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    folded = re.sub(r"['’‘`ʻʼ]", "", folded)
-    folded = re.sub(r"[^\w]+|_", " ", folded)
-    return re.sub(r"\s+", " ", folded).strip()
+@dataclass(frozen=True)
+class Policy:
+    """How far a source's evidence can be trusted."""
+
+    max_distance_km: float = 25.0  # a same-named city farther from the source's point is another
+    approximate_point_km: float = 50.0  # the same for a geocoded (approximate) point
+    composite_names: bool = False  # split "A-B-C" agglomeration names into cities
+    # "X (Y)": Y another name of X ("Al-Qahirah (Cairo)", UN; "Durban (eThekwini)", C40), or
+    # only where X lies ("Neukölln (Berlin)", "Itabashi (Tokyo)": a district is not its city)
+    parenthesis_is_other_name: bool = False
+    one_to_one: bool = False  # rows are distinct places: a city may be claimed once
 
 
-def name_parts(name: str) -> list[str]:
-    """The parts of a composite agglomeration name that may each name a city, in priority order."""
-    parts: list[str] = []
+# --- names ------------------------------------------------------------------------------------
+
+_LETTERS = ["ł", "ø", "đ", "ß", "æ", "œ", "ı", "þ", "ð", "ħ"]
+_ASCII = ["l", "o", "d", "ss", "ae", "oe", "i", "th", "d", "h"]
+
+
+def fold_expr(column: pl.Expr) -> pl.Expr:
+    """Fold accents, case, apostrophes and punctuation: "Xi'an", "XIAN" -> "xian"."""
+    return (column.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.to_lowercase()
+            .str.replace_many(_LETTERS, _ASCII).str.replace_all(r"['’‘`ʻʼ]", "")
+            .str.replace_all(r"[^\p{L}\p{N}\p{M}]+", " ").str.strip_chars())
+
+
+def fold(name: str | None) -> str:
+    return pl.select(fold_expr(pl.lit(name or "", pl.String))).item()
+
+
+def name_variants(name: str, *, composite: bool = False,
+                  parenthesis_is_other_name: bool = False) -> list[tuple[str, str | None]]:
+    """The parts of a name that may name the city when the whole name does not, in priority
+    order, each with an admin1 hint (the text after a comma, or a qualifier in parentheses) or
+    None. (The name without its area words is added after folding, in _variants.)"""
+    variants: list[tuple[str, str | None]] = []
     inside = re.findall(r"\(([^)]*)\)", name)
-    outside = re.sub(r"\([^)]*\)", " ", name).strip()
-    for piece in inside + [outside]:
-        for part in re.split(r"[,;/]", piece):
-            part = part.strip()
-            if part:
-                parts.append(part)
-                # "New York-Newark", "Kitchener-Cambrigde-Waterloo", "Bruxelles-Brussel"
-                parts.extend(p.strip() for p in re.split(r"\s*[-–]\s*|\s+and\s+", part) if p.strip())
-    return [p for p in dict.fromkeys(parts) if p != name]
+    outside = " ".join(re.sub(r"\([^)]*\)", " ", name).split())
+    head, _, tail = outside.partition(",")
+    head, hint = head.strip(), tail.strip() or None
+    if not parenthesis_is_other_name:
+        hint, inside = hint or (inside[0].strip() if inside else None), []
+    for part in [*inside, outside, head]:
+        part = part.strip()
+        if part and part != name:
+            variants.append((part, hint if part == head else None))
+    if "/" in head:  # bilingual names: "Merano/Meran", "Guesalaz / Gesalatz"
+        variants.extend((piece.strip(), hint) for piece in head.split("/") if piece.strip())
+    if composite:  # "New York-Newark", "Kitchener-Cambrigde-Waterloo", "Bruxelles-Brussel"
+        for piece in re.split(r"\s*[-–]\s*|\s+and\s+", head):
+            if len(piece.strip()) >= 3 and piece.strip() != head:
+                variants.append((piece.strip(), hint))
+    return list(dict.fromkeys(variants))
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -100,225 +147,474 @@ def haversine_km(lat1, lon1, lat2, lon2):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-@dataclass(frozen=True)
-class Match:
-    geonameid: int | None
-    matched_name: str | None
-    method: str
-    distance_km: float | None
-    confidence: float
-    reason: str | None = None
-
+# --- the gazetteer ----------------------------------------------------------------------------
 
 class Gazetteer:
-    """GeoNames cities indexed by (country, folded name) and by country for distance search."""
+    """GeoNames cities and every name they bear, folded, ready to join on.
+
+    cities: geonameid, city_name, ascii_name, alternate_names (list), latitude, longitude,
+            country_iso2, admin1_code, population; admin1: country_iso2, admin1_code, admin1_name."""
 
     def __init__(self, cities: pl.DataFrame, admin1: pl.DataFrame | None = None):
-        admin1_names = {}
+        cities = cities.select("geonameid", "city_name", "ascii_name", "alternate_names", "latitude",
+                               "longitude", "country_iso2", "admin1_code", "population")
         if admin1 is not None:
-            admin1_names = {(r["country_code"], r["admin1_code"]): normalise(r["name"])
-                            for r in admin1.iter_rows(named=True)}
-        self.ids = cities["geonameid"].to_numpy()
-        self.names = cities["name"].to_list()
-        self.lat = cities["latitude"].to_numpy()
-        self.lon = cities["longitude"].to_numpy()
-        self.population = cities["population"].to_numpy()
-        self.country = cities["country_code"].to_list()
-        self.admin1 = [admin1_names.get((c, a), "") for c, a in
-                       zip(self.country, cities["admin1_code"].to_list())]
-        self.primary: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.alternate: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.rows_of_country: dict[str, list[int]] = defaultdict(list)
-        ascii_names = cities["ascii_name"].to_list() if "ascii_name" in cities.columns else []
-        alternates = cities["alternate_names"].to_list()
-        for row, country in enumerate(self.country):
-            self.rows_of_country[country].append(row)
-            primary = {normalise(self.names[row])}
-            if ascii_names and ascii_names[row]:
-                primary.add(normalise(ascii_names[row]))
-            for key in primary:
-                self.primary[(country, key)].append(row)
-            for alternate in {normalise(a) for a in alternates[row] or []} - primary:
-                if alternate:
-                    self.alternate[(country, alternate)].append(row)
-        self.country_rows = {c: np.array(rows) for c, rows in self.rows_of_country.items()}
-        # folded name -> rows in any country; a city's own name before another city's alternate
-        # ("Solna" is Solna, Sweden, not Žilina, whose Polish name it also is)
-        self.worldwide_primary: dict[str, list[int]] = defaultdict(list)
-        self.worldwide_alternate: dict[str, list[int]] = defaultdict(list)
-        for (_, key), rows in self.primary.items():
-            self.worldwide_primary[key].extend(rows)
-        for (_, key), rows in self.alternate.items():
-            self.worldwide_alternate[key].extend(rows)
-        self._fuzzy_choices: dict[str, tuple[list[str], list[int]]] = {}
+            cities = cities.join(admin1.select("country_iso2", "admin1_code", "admin1_name"),
+                                 on=["country_iso2", "admin1_code"], how="left")
+        else:
+            cities = cities.with_columns(admin1_name=pl.lit(None, pl.String))
+        self.cities = cities.with_columns(admin1_key=fold_expr(pl.col("admin1_name")),
+                                          population=pl.col("population").fill_null(0))
+        own = pl.concat([
+            cities.select("geonameid", "country_iso2", name=pl.col("city_name")),
+            cities.select("geonameid", "country_iso2", name=pl.col("ascii_name")),
+        ]).with_columns(is_alternate=pl.lit(False))
+        alternates = cities.select("geonameid", "country_iso2", name=pl.col("alternate_names")) \
+            .explode("name").with_columns(is_alternate=pl.lit(True))
+        names = pl.concat([own, alternates]).filter(pl.col("name").is_not_null()) \
+            .with_columns(key=fold_expr(pl.col("name"))).filter(pl.col("key") != "")
+        # a city's own name before its alternates ("Solna" is Solna, not Žilina's Polish name)
+        self.names = names.group_by("key", "geonameid", "country_iso2") \
+            .agg(is_alternate=pl.col("is_alternate").min())
+        self._ids = set(cities["geonameid"].to_list())
 
-    # -- candidate selection ------------------------------------------------------------------
+    def __contains__(self, geonameid: int) -> bool:
+        return geonameid in self._ids
 
-    def _pick(self, rows: list[int], lat: float | None, lon: float | None,
-              admin1_hint: str) -> tuple[int, float | None] | None:
-        """The best of same-named rows: admin1 hint, then nearest (within limit), else most populous."""
-        rows = list(dict.fromkeys(rows))
-        if admin1_hint:
-            hinted = [r for r in rows if self.admin1[r] and self.admin1[r] == admin1_hint]
-            rows = hinted or rows
-        if lat is None or lon is None or math.isnan(lat) or math.isnan(lon):
-            best = max(rows, key=lambda r: self.population[r])
-            return best, None
-        distances = haversine_km(lat, lon, self.lat[rows], self.lon[rows])
-        order = int(np.argmin(distances))
-        if distances[order] > MAX_NAME_DISTANCE_KM:
-            return None
-        return rows[order], float(distances[order])
 
-    def _lookup(self, country: str, name: str, lat, lon, admin1_hint: str, *,
-                alternates: bool = True) -> tuple[int, float | None, str] | None:
-        key = (country, normalise(name))
-        if not key[1]:
-            return None
-        for kind, index in (("primary", self.primary), ("alternate", self.alternate)):
-            if kind == "alternate" and not alternates:
-                break
-            rows = index.get(key)
-            if rows:
-                picked = self._pick(rows, lat, lon, admin1_hint)
-                if picked:
-                    return picked[0], picked[1], kind
+# --- the matcher ------------------------------------------------------------------------------
+
+QUERY_COLUMNS: dict[str, pl.DataType] = {
+    "entity_type": pl.String(),
+    "entity_key": pl.String(),
+    "names": pl.List(pl.String()),  # the first is the name shown; others are other labels
+    "country_iso2": pl.String(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "population": pl.Int64(),  # as the source gives it
+    "geonameid_hint": pl.Int64(),  # as the source gives it (Wikidata P1566)
+    "point_is_approximate": pl.Boolean(),  # geocoded from the name, not the source's own
+    "wikidata_qid": pl.String(),  # the Wikidata item, where a source names one
+}
+
+
+def match(queries: pl.DataFrame, gazetteer: Gazetteer, policies: dict[str, Policy]) -> pl.DataFrame:
+    """queries: QUERY_COLUMNS (missing ones are null) -> MATCH_SCHEMA, one row per query."""
+    for column, dtype in QUERY_COLUMNS.items():
+        if column not in queries.columns:
+            queries = queries.with_columns(pl.lit(None, dtype).alias(column))
+    queries = queries.select(list(QUERY_COLUMNS)).cast(QUERY_COLUMNS) \
+        .unique(["entity_type", "entity_key"], keep="first", maintain_order=True) \
+        .with_row_index("query")
+    queries = _ignore_points_outside_country(queries, gazetteer)
+    named = _with_evidence(pl.concat([_by_geonames_id(queries, gazetteer),
+                                      _by_name(queries, gazetteer, policies)], how="diagonal_relaxed"),
+                           queries, gazetteer, policies)
+    # the point is searched only for what no name found
+    nameless = queries.join(named.select("query").unique(), on="query", how="anti")
+    near = _with_evidence(_near_point(nameless, gazetteer), queries, gazetteer, policies)
+    return _decide(queries, pl.concat([named, near], how="diagonal_relaxed"), policies)
+
+
+def _ignore_points_outside_country(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """A point outside the box of its stated country's gazetteer cities is not the city's own
+    (ClimActor puts some Italian towns in Australia): it is dropped, and the reason says so."""
+    boxes = gazetteer.cities.group_by("country_iso2").agg(
+        lat_min=pl.col("latitude").min() - COUNTRY_BOX_MARGIN, lat_max=pl.col("latitude").max() + COUNTRY_BOX_MARGIN,
+        lon_min=pl.col("longitude").min() - COUNTRY_BOX_MARGIN, lon_max=pl.col("longitude").max() + COUNTRY_BOX_MARGIN)
+    frame = queries.join(boxes, on="country_iso2", how="left")
+    outside = pl.col("latitude").is_not_null() & pl.col("lat_min").is_not_null() & ~(
+        pl.col("latitude").is_between("lat_min", "lat_max") & pl.col("longitude").is_between("lon_min", "lon_max"))
+    return frame.with_columns(point_outside_country=outside).with_columns(
+        latitude=pl.when(outside).then(None).otherwise("latitude"),
+        longitude=pl.when(outside).then(None).otherwise("longitude"),
+    ).drop("lat_min", "lat_max", "lon_min", "lon_max")
+
+
+def _variants(queries: pl.DataFrame, policies: dict[str, Policy]) -> pl.DataFrame:
+    rows = []
+    for query, entity_type, names in queries.select("query", "entity_type", "names").iter_rows():
+        policy = policies.get(entity_type, Policy())
+        for position, name in enumerate(n for n in (names or []) if n):
+            rows.append((query, name, None, TIER_NAME, position))
+            for part, hint in name_variants(name, composite=policy.composite_names,
+                                            parenthesis_is_other_name=policy.parenthesis_is_other_name):
+                rows.append((query, part, hint, TIER_PART, position))
+    variants = pl.DataFrame(rows, schema={"query": pl.UInt32, "variant": pl.String, "admin1_hint": pl.String,
+                                          "tier": pl.Int8, "label_position": pl.Int32}, orient="row") \
+        .with_columns(key=fold_expr(pl.col("variant")), hint_key=fold_expr(pl.col("admin1_hint")))
+    without_area_words = variants.with_columns(
+        key=pl.col("key").str.replace_all(AREA_WORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars(),
+        tier=pl.lit(TIER_PART, pl.Int8)).filter(pl.col("key") != pl.col("variant").pipe(fold_expr))
+    return pl.concat([variants, without_area_words]).filter(pl.col("key") != "") \
+        .sort("query", "tier", "label_position", maintain_order=True) \
+        .unique(["query", "key"], keep="first", maintain_order=True) \
+        .with_columns(variant_rank=pl.int_range(pl.len()).over("query"))
+
+
+def _by_geonames_id(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    return queries.filter(pl.col("geonameid_hint").is_not_null()) \
+        .select("query", geonameid="geonameid_hint") \
+        .join(gazetteer.cities.select("geonameid"), on="geonameid") \
+        .with_columns(tier=pl.lit(TIER_GEONAMES_ID, pl.Int8), is_alternate=pl.lit(False),
+                      variant=pl.lit(None, pl.String), hint_key=pl.lit(None, pl.String))
+
+
+def _by_name(queries: pl.DataFrame, gazetteer: Gazetteer, policies: dict[str, Policy]) -> pl.DataFrame:
+    variants = _variants(queries, policies).join(
+        queries.select("query", query_country="country_iso2"), on="query")
+    with_country = variants.filter(pl.col("query_country").is_not_null()).join(
+        gazetteer.names, left_on=["key", "query_country"], right_on=["key", "country_iso2"])
+    worldwide = variants.filter(pl.col("query_country").is_null()).join(gazetteer.names, on="key") \
+        .drop("country_iso2")
+    found = pl.concat([with_country, worldwide], how="diagonal_relaxed")
+    # a later label of the same entity is evidence too, but a query's own first label wins ties
+    return found.group_by("query", "geonameid").agg(
+        pl.col("tier").min(),
+        pl.col("variant_rank").min(),
+        pl.col("is_alternate").sort_by("tier", "is_alternate", "label_position").first(),
+        pl.col("variant").sort_by("tier", "is_alternate", "label_position").first(),
+        pl.col("hint_key").drop_nulls().first(),
+    )
+
+
+NEAR_POINT_SCHEMA = {"query": pl.UInt32, "geonameid": pl.Int64, "variant": pl.String, "tier": pl.Int8,
+                     "is_alternate": pl.Boolean, "hint_key": pl.String, "ratio": pl.Float64}
+
+
+def _near_point(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
+    """Cities within NEAR_POINT_KM whose name is nearly the query's (a grid join, then exact
+    distances and name ratios on the few pairs left)."""
+    cell = NEAR_POINT_KM / 111.0 * 1.5
+
+    def cells(frame, lat, lon):
+        return frame.with_columns(cell_lat=(pl.col(lat) / cell).floor().cast(pl.Int32),
+                                  cell_lon=(pl.col(lon) / cell).floor().cast(pl.Int32))
+
+    points = queries.filter(pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
+                            & pl.col("country_iso2").is_not_null()) \
+        .select("query", "country_iso2", "latitude", "longitude",
+                name=pl.col("names").list.first())
+    if points.is_empty():
+        return pl.DataFrame(schema=NEAR_POINT_SCHEMA)
+    offsets = pl.DataFrame({"d_lat": [-1, -1, -1, 0, 0, 0, 1, 1, 1],
+                            "d_lon": [-1, 0, 1, -1, 0, 1, -1, 0, 1]}, schema={"d_lat": pl.Int32, "d_lon": pl.Int32})
+    points = cells(points, "latitude", "longitude").join(offsets, how="cross").with_columns(
+        cell_lat=pl.col("cell_lat") + pl.col("d_lat"), cell_lon=pl.col("cell_lon") + pl.col("d_lon"))
+    cities = cells(gazetteer.cities.select("geonameid", "city_name", "country_iso2",
+                                           city_lat="latitude", city_lon="longitude"),
+                   "city_lat", "city_lon")
+    pairs = points.join(cities, on=["cell_lat", "cell_lon", "country_iso2"])
+    if pairs.is_empty():
+        return pl.DataFrame(schema=NEAR_POINT_SCHEMA)
+    distance = haversine_km(pairs["latitude"].to_numpy(), pairs["longitude"].to_numpy(),
+                            pairs["city_lat"].to_numpy(), pairs["city_lon"].to_numpy())
+    pairs = pairs.with_columns(km=pl.Series(distance)).filter(pl.col("km") <= NEAR_POINT_KM) \
+        .with_columns(a=fold_expr(pl.col("name")), b=fold_expr(pl.col("city_name")))
+    ratio = process.cpdist(pairs["a"].to_list(), pairs["b"].to_list(), scorer=fuzz.ratio, workers=1)
+    return pairs.with_columns(ratio=pl.Series(ratio, dtype=pl.Float64)) \
+        .filter(pl.col("ratio") >= NEAR_POINT_MIN_RATIO) \
+        .select("query", "geonameid", variant=pl.col("city_name"), tier=pl.lit(TIER_NEAR_POINT, pl.Int8),
+                is_alternate=pl.lit(False), hint_key=pl.lit(None, pl.String), ratio="ratio")
+
+
+def _with_evidence(candidates: pl.DataFrame, queries: pl.DataFrame, gazetteer: Gazetteer,
+                   policies: dict[str, Policy]) -> pl.DataFrame:
+    """Attach each candidate's facts and drop those the constraints exclude."""
+    if "ratio" not in candidates.columns:
+        candidates = candidates.with_columns(ratio=pl.lit(None, pl.Float64))
+    # one row per (query, city): the strongest tier that found it
+    candidates = candidates.sort("tier", "is_alternate").unique(["query", "geonameid"], keep="first")
+    frame = candidates.join(queries.select("query", "entity_type", "names", "country_iso2", "latitude",
+                                           "longitude", "population", "point_is_approximate"), on="query") \
+        .join(gazetteer.cities.select("geonameid", "city_name", city_country="country_iso2",
+                                      city_lat="latitude", city_lon="longitude",
+                                      city_population="population", admin1_key="admin1_key",
+                                      admin1_code="admin1_code"),
+              on="geonameid")
+    distance = haversine_km(frame["latitude"].to_numpy(), frame["longitude"].to_numpy(),
+                            frame["city_lat"].to_numpy(), frame["city_lon"].to_numpy())
+    exact_km = {t: p.max_distance_km for t, p in policies.items()}
+    approximate_km = {t: p.approximate_point_km for t, p in policies.items()}
+    frame = frame.with_columns(km=pl.Series(distance, dtype=pl.Float64).fill_nan(None)).with_columns(
+        max_km=pl.when(pl.col("point_is_approximate").fill_null(False))
+        .then(pl.col("entity_type").replace_strict(approximate_km, default=Policy().approximate_point_km,
+                                                   return_dtype=pl.Float64))
+        .otherwise(pl.col("entity_type").replace_strict(exact_km, default=Policy().max_distance_km,
+                                                        return_dtype=pl.Float64)),
+        population_agrees=(pl.col("population") > 0) & (pl.col("city_population") > 0)
+        & ((pl.col("population") / pl.col("city_population")).log().abs() <= math.log(POPULATION_AGREES)))
+    near_enough = pl.col("km").is_null() | (pl.col("km") <= pl.col("max_km")) \
+        | ((pl.col("tier") == TIER_NAME) & pl.col("population_agrees") & (pl.col("km") <= MISPLACED_POINT_KM))
+    return frame.filter(
+        (pl.col("tier") == TIER_GEONAMES_ID)
+        | ((pl.col("country_iso2").is_null() | (pl.col("country_iso2") == pl.col("city_country")))
+           & near_enough))
+
+
+def _decide(queries: pl.DataFrame, candidates: pl.DataFrame, policies: dict[str, Policy]) -> pl.DataFrame:
+    # only the strongest tier of evidence a query has is weighed
+    weighed = candidates.filter(pl.col("tier") == pl.col("tier").min().over("query"))
+    by_query: dict[int, list[dict]] = {}
+    for row in weighed.to_dicts():
+        by_query.setdefault(row["query"], []).append(row)
+    results = [_decide_one(q, by_query.get(q["query"], [])) for q in queries.to_dicts()]
+    labels = queries["names"].list.eval(
+        fold_expr(pl.element()).str.replace_all(AREA_WORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars())
+    frame = pl.DataFrame(results, schema=MATCH_SCHEMA).with_columns(
+        _item=queries["wikidata_qid"], _labels=labels)
+    one_to_one = [t for t, p in policies.items() if p.one_to_one]
+    frame = _settle_claims(frame, claimant="entity_key", scope=pl.col("entity_type").is_in(one_to_one),
+                           aliases=False, within=("entity_type",))
+    frame = _settle_claims(frame, claimant="_item", scope=pl.col("_item").is_not_null(), aliases=True)
+    return frame.drop("_item", "_labels")
+
+
+def _describe(rows: list[dict]) -> str | None:
+    if not rows:
         return None
-
-    def _fuzzy(self, country: str, name: str, lat, lon) -> tuple[int, float, float] | None:
-        if country not in self._fuzzy_choices:
-            keys = [(k[1], rows) for k, rows in self.primary.items() if k[0] == country]
-            self._fuzzy_choices[country] = ([k for k, _ in keys], [rows for _, rows in keys])
-        choices, rows_of_choice = self._fuzzy_choices[country]
-        best = None
-        for found, score, position in process.extract(normalise(name), choices, scorer=fuzz.ratio,
-                                                      score_cutoff=FUZZY_MIN_SCORE, limit=5):
-            picked = self._pick(rows_of_choice[position], lat, lon, "")
-            if picked and picked[1] is not None and picked[1] <= MAX_NAME_DISTANCE_KM / 3:
-                if best is None or score > best[2]:
-                    best = (picked[0], picked[1], score)
-        return best
-
-    def _near_point(self, country: str, name: str, lat, lon) -> tuple[int, float, float] | None:
-        rows = self.country_rows.get(country)
-        if rows is None:
-            return None
-        distances = haversine_km(lat, lon, self.lat[rows], self.lon[rows])
-        near = np.flatnonzero(distances <= COORDINATE_RADIUS_KM)
-        for position in sorted(near, key=lambda p: -self.population[rows[p]]):
-            row, distance = int(rows[position]), float(distances[position])
-            similarity = fuzz.WRatio(normalise(name), normalise(self.names[row]))
-            if distance <= COORDINATE_SAME_PLACE_KM or similarity >= COORDINATE_MIN_SIMILARITY:
-                return row, distance, similarity
-        return None
-
-    # -- the matcher ----------------------------------------------------------------------------
-
-    def match(self, name: str, country: str | None, lat: float | None = None,
-              lon: float | None = None) -> Match:
-        if not country:
-            return self._match_worldwide(name)
-        if country not in self.rows_of_country:
-            return Match(None, None, "unresolved", None, 0.0,
-                         f"country {country!r} has no GeoNames city of 15,000+")
-        has_point = lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon))
-        parts = name_parts(name)
-        comma_hint = normalise(name.split(",", 1)[1]) if "," in name else ""
-        cleaned = GENERIC_WORDS.sub(" ", normalise(name)).strip()
-
-        found = self._lookup(country, name, lat, lon, comma_hint)
-        if found:
-            row, distance, index_kind = found
-            method = "exact_name" if index_kind == "primary" else "alternate_name"
-            return self._result(row, method, distance, via=None)
-        # the first listed part that names a city is the principal one, wherever the point sits
-        for part in ([cleaned] if cleaned and cleaned != normalise(name) else []) + parts:
-            found = self._lookup(country, part, lat, lon, comma_hint)
-            if found:
-                return self._result(found[0], "name_part", found[1], via=part)
-        if has_point:
-            for candidate in [name, *parts]:
-                found = self._fuzzy(country, candidate, lat, lon)
-                if found:
-                    row, distance, score = found
-                    return self._result(row, "fuzzy_name", distance,
-                                        via=f"{candidate!r} ~ score {score:.0f}")
-            near = self._near_point(country, name, lat, lon)
-            if near:
-                return self._result(near[0], "coordinates", near[1],
-                                    via=f"the point (name similarity {near[2]:.0f})")
-            return Match(None, None, "unresolved", None, 0.0,
-                         f"no GeoNames city named like it in {country} and none within "
-                         f"{COORDINATE_RADIUS_KM:.0f} km of ({lat:.4f}, {lon:.4f})")
-        return Match(None, None, "unresolved", None, 0.0,
-                     f"no GeoNames city named like it in {country} (no coordinates to fall back on)")
-
-    def _match_worldwide(self, name: str) -> Match:
-        """Namesakes anywhere: the largest wins, a city bearing the name only as an alternate
-        counting a quarter of its population ("Solna" is Solna, Sweden, not Žilina, whose Polish
-        name it is; "Odessa" is still Odesa, Ukraine, not Odessa, Texas)."""
-        for candidate in [name, *name_parts(name)]:
-            key = normalise(candidate)
-            weighted = {r: float(self.population[r]) for r in self.worldwide_primary.get(key, [])}
-            for r in self.worldwide_alternate.get(key, []):
-                weighted.setdefault(r, ALTERNATE_NAME_WEIGHT * float(self.population[r]))
-            if not weighted:
-                continue
-            best = max(weighted, key=weighted.get)
-            if candidate != name:
-                method = "name_part"
-            else:
-                method = "exact_name" if best in self.worldwide_primary.get(key, []) else "alternate_name"
-            if len(weighted) == 1:
-                confidence, note = 0.8, "no country given; the only GeoNames city of that name"
-            else:
-                confidence = 0.6
-                note = f"no country given; the largest of {len(weighted)} GeoNames cities so named"
-            return Match(int(self.ids[best]), self.names[best], method, None, confidence,
-                         note + (f" (matched on {candidate!r})" if candidate != name else ""))
-        return Match(None, None, "unresolved", None, 0.0,
-                     "no country given and no GeoNames city of that name anywhere")
-
-    def _result(self, row: int, method: str, distance: float | None, via: str | None) -> Match:
-        confidence = BASE_CONFIDENCE[method]
-        if distance is not None:  # a name match far from the given point is less certain
-            confidence -= 0.1 if distance > 30 else 0.0
-            confidence -= 0.1 if distance > 75 else 0.0
-        return Match(int(self.ids[row]), self.names[row], method,
-                     None if distance is None else round(distance, 2), round(confidence, 3),
-                     f"matched on {via}" if via else None)
-
-    def match_frame(self, queries: pl.DataFrame, *, one_to_one: bool = False) -> pl.DataFrame:
-        """queries: name, country_code (ISO2), optional latitude/longitude -> MATCH_SCHEMA columns,
-        row for row. one_to_one: the queries are distinct places (WUP agglomerations), so a city
-        claimed by several keeps only its strongest claim; the others become unresolved."""
-        has_coordinates = "latitude" in queries.columns and "longitude" in queries.columns
-        matches = [
-            self.match(row["name"], row["country_code"],
-                       row["latitude"] if has_coordinates else None,
-                       row["longitude"] if has_coordinates else None)
-            for row in queries.iter_rows(named=True)
-        ]
-        if one_to_one:
-            matches = _keep_strongest_claims(matches, queries["name"].to_list())
-        return pl.DataFrame([m.__dict__ for m in matches], schema=MATCH_SCHEMA)
+    ordered = sorted(rows, key=lambda r: (r["tier"], r["km"] if r["km"] is not None else 0,
+                                          -r["city_population"], r["geonameid"]))
+    return "; ".join(f"{r['geonameid']} {r['city_name']} {r['city_country']} pop {r['city_population']:,}"
+                     + (f" {r['km']:.1f} km" if r["km"] is not None else "")
+                     for r in ordered[:6]) + (f"; +{len(rows) - 6} more" if len(rows) > 6 else "")
 
 
-def _keep_strongest_claims(matches: list[Match], names: list[str]) -> list[Match]:
-    claims: dict[int, list[int]] = defaultdict(list)
-    for position, match in enumerate(matches):
-        if match.geonameid is not None:
-            claims[match.geonameid].append(position)
-    result = list(matches)
-    for positions in claims.values():
-        if len(positions) < 2:
-            continue
-        ranked = sorted(positions, key=lambda p: (-matches[p].confidence,
-                                                  matches[p].distance_km or 0.0))
-        winner = ranked[0]
-        for loser in ranked[1:]:
-            lost = matches[loser]
-            result[loser] = Match(None, None, "unresolved", None, 0.0,
-                                  f"{lost.method} match {lost.matched_name} ({lost.geonameid}) is "
-                                  f"claimed more strongly by {names[winner]!r}")
-    return result
+def _unresolved(q: dict, reason: str, rows: list[dict]) -> dict:
+    return {"entity_type": q["entity_type"], "entity_key": q["entity_key"], "geonameid": None,
+            "matched_name": None, "matched_country_iso2": None, "method": "unresolved",
+            "distance_km": None, "confidence": 0.0, "reason": reason, "candidates": _describe(rows)}
+
+
+def _decide_one(q: dict, rows: list[dict]) -> dict:
+    decided = _decide_on_evidence(q, rows)
+    if q["point_outside_country"]:
+        note = f"the source's point lies outside {q['country_iso2']} and was ignored"
+        decided["reason"] = f"{decided['reason']}; {note}" if decided["reason"] else note
+    return decided
+
+
+def _decide_on_evidence(q: dict, rows: list[dict]) -> dict:
+    name = (q["names"] or [""])[0]
+    where = f"in {q['country_iso2']}" if q["country_iso2"] else "anywhere (no country given)"
+    if not rows:
+        return _unresolved(q, f"no GeoNames place named like {name!r} {where}"
+                           + (" near the source's point" if q["latitude"] is not None else ""), [])
+    tier = min(r["tier"] for r in rows)
+    pool = [r for r in rows if r["tier"] == tier]
+    if tier == TIER_PART:  # the first listed part that names a city: "New York-Newark" is New York
+        first = min(r["variant_rank"] for r in pool)
+        pool = [r for r in pool if r["variant_rank"] == first]
+    if tier in (TIER_NAME, TIER_PART):
+        # an own name beats an alternate one; an admin1 hint narrows
+        own = [r for r in pool if not r["is_alternate"]]
+        pool = own or pool
+        hinted = [r for r in pool if r["hint_key"]
+                  and r["hint_key"] in (r["admin1_key"], (r["admin1_code"] or "").lower())]
+        pool = hinted or pool
+    chosen, why = _separate(q, pool)
+    if chosen is None:
+        return _unresolved(q, why, rows)
+    method = METHOD[tier]
+    if tier == TIER_NAME and chosen["is_alternate"]:
+        method = "alternate_name"
+    confidence = {TIER_GEONAMES_ID: 1.0, TIER_NAME: 0.95, TIER_PART: 0.85, TIER_NEAR_POINT: 0.8}[tier]
+    confidence -= 0.05 if chosen["is_alternate"] else 0.0
+    confidence -= 0.1 if len(pool) > 1 else 0.0
+    confidence -= 0.1 if q["country_iso2"] is None else 0.0
+    if chosen["km"] is not None and chosen["km"] > 10:
+        confidence -= 0.05
+    reason = why
+    if chosen["km"] is not None and chosen["km"] > chosen["max_km"]:
+        reason = (f"the source's point is {chosen['km']:.0f} km off, its population "
+                  f"{q['population']:,} agrees" + (f"; {why}" if why else ""))
+    if chosen["variant"] and tier == TIER_PART:
+        reason = f"matched on {chosen['variant']!r}" + (f"; {why}" if why else "")
+    if tier == TIER_NEAR_POINT:
+        reason = f"name ratio {chosen['ratio']:.0f} with {chosen['city_name']!r}" + (f"; {why}" if why else "")
+    return {"entity_type": q["entity_type"], "entity_key": q["entity_key"],
+            "geonameid": chosen["geonameid"], "matched_name": chosen["city_name"],
+            "matched_country_iso2": chosen["city_country"], "method": method,
+            "distance_km": None if chosen["km"] is None else round(chosen["km"], 2),
+            "confidence": round(max(confidence, 0.1), 3), "reason": reason,
+            "candidates": _describe(rows) if len(rows) > 1 else None}
+
+
+def _separate(q: dict, pool: list[dict]) -> tuple[dict | None, str | None]:
+    """The one candidate the evidence points to, or None and why the evidence does not decide."""
+    if len(pool) == 1:
+        return pool[0], None
+    with_km = [r for r in pool if r["km"] is not None]
+    if with_km:
+        with_km.sort(key=lambda r: (r["km"], -r["city_population"]))
+        near = [r for r in with_km if r["km"] <= with_km[0]["km"] + SAME_PLACE_KM]
+        if len(near) == 1:
+            return near[0], f"nearest of {len(pool)} same-named places"
+        pool = near  # several same-named places at the point: one town and its parts
+    if q["population"]:
+        by_factor = sorted(pool, key=lambda r: abs(math.log((r["city_population"] or 1) / q["population"])))
+        best = abs(math.log((by_factor[0]["city_population"] or 1) / q["population"]))
+        second = abs(math.log((by_factor[1]["city_population"] or 1) / q["population"]))
+        if second - best >= math.log(DOMINANCE) / 2:
+            return by_factor[0], f"population closest to the source's {q['population']:,} of {len(pool)}"
+    by_size = sorted(pool, key=lambda r: -r["city_population"])
+    top, runner_up = by_size[0]["city_population"], by_size[1]["city_population"]
+    if q["country_iso2"] is None:
+        if top >= WORLDWIDE_MIN_POPULATION and top >= WORLDWIDE_DOMINANCE * max(runner_up, 1):
+            return by_size[0], (f"no country given; {WORLDWIDE_DOMINANCE:.0f}x more populous than "
+                                f"any of {len(pool) - 1} namesakes")
+        return None, (f"{len(pool)} GeoNames places so named and no country to tell them apart "
+                      f"(largest {top:,} vs {runner_up:,})")
+    if top >= DOMINANCE * max(runner_up, 1):
+        return by_size[0], f"{DOMINANCE:.0f}x more populous than {len(pool) - 1} namesakes in the country"
+    return None, (f"{len(pool)} GeoNames places so named in {q['country_iso2']} that the evidence "
+                  f"does not tell apart (largest {top:,} vs {runner_up:,})")
+
+
+def _settle_claims(frame: pl.DataFrame, *, claimant: str, scope: pl.Expr, aliases: bool,
+                   within: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Within scope, a GeoNames city is claimed by one claimant (a UN agglomeration; a Wikidata
+    item, whichever sources name it): the strongest claim keeps it, weaker claims become
+    unresolved, naming the winner. With aliases, a claim sharing a label with the winner stays,
+    recorded as an alias of it: Wikidata keeps a town and its municipality ("Malmö",
+    "Malmö Municipality") as two items."""
+    claims = frame.with_row_index("_row").filter(scope & pl.col("geonameid").is_not_null())
+    if claims.is_empty():
+        return frame
+    city = ["geonameid", *within]
+    strength = claims.group_by(*city, claimant).agg(
+        _confidence=pl.col("confidence").max(), _km=pl.col("distance_km").fill_null(0.0).min(),
+        _claim_labels=pl.col("_labels").list.explode(keep_nulls=False, empty_as_null=False).unique())
+    strength = strength.sort(*city, pl.col("_confidence").neg(), "_km", claimant).with_columns(
+        _winner=pl.col(claimant).first().over(city),
+        _winner_labels=pl.col("_claim_labels").first().over(city))
+    strength = strength.with_columns(
+        _alias=pl.lit(aliases) & (pl.col(claimant) != pl.col("_winner"))
+        & (pl.col("_claim_labels").list.set_intersection("_winner_labels").list.len() > 0)
+        # an alias needs evidence of its own: a name match in a known country, not a guess
+        # among namesakes (St. Petersburg, Florida is not an alias of Saint Petersburg)
+        & (pl.col("_confidence") >= ALIAS_MIN_CONFIDENCE),
+        _loses=(pl.col(claimant) != pl.col("_winner")))
+    verdict = claims.join(strength.select(*city, claimant, "_winner", "_alias", "_loses"),
+                          on=[*city, claimant]).select("_row", "_winner", "_alias", "_loses")
+    frame = frame.with_row_index("_row").join(verdict, on="_row", how="left").with_columns(
+        pl.col("_alias", "_loses").fill_null(False))
+    loses = pl.col("_loses") & ~pl.col("_alias")
+    return frame.with_columns(
+        alias_of=pl.when(pl.col("_alias")).then(pl.col("_winner")).otherwise(pl.col("alias_of")),
+        reason=pl.when(loses).then(pl.format("{} match {} ({}) is claimed more strongly by {}", pl.col("method"),
+                                             pl.col("matched_name"), pl.col("geonameid"), pl.col("_winner")))
+        .when(pl.col("_alias")).then(pl.format("another Wikidata item of {} ({}), an alias of {}",
+                                               pl.col("matched_name"), pl.col("geonameid"), pl.col("_winner")))
+        .otherwise(pl.col("reason")),
+        candidates=pl.when(loses).then(pl.format("{} {}", pl.col("geonameid"), pl.col("matched_name")))
+        .otherwise(pl.col("candidates")),
+        **{c: pl.when(loses).then(None).otherwise(pl.col(c))
+           for c in ("geonameid", "matched_name", "matched_country_iso2", "distance_km")},
+        method=pl.when(loses).then(pl.lit("unresolved")).otherwise(pl.col("method")),
+        confidence=pl.when(loses).then(0.0).otherwise(pl.col("confidence")),
+    ).sort("_row").drop("_row", "_winner", "_alias", "_loses")
+
+
+# --- from mentions to matches -----------------------------------------------------------------
+
+# Each entity type's evidence, as measured on the labelled set (docs/crosswalk.md).
+POLICIES: dict[str, Policy] = {
+    # UN points sit at the agglomeration's centre, sometimes between its cities
+    "un_wup_agglomeration": Policy(max_distance_km=50.0, composite_names=True, one_to_one=True,
+                                   parenthesis_is_other_name=True),
+    "c40_city": Policy(parenthesis_is_other_name=True),
+    # Covenant, ClimActor and Eurocities points are the municipality's own
+    "network_member": Policy(max_distance_km=25.0),
+    # (a Wikidata item is one place: _settle_claims lets two items share a city only as aliases)
+    "twinning_qid": Policy(max_distance_km=30.0),
+    # the Wikipedia lists' geocodes are approximate
+    "twinning_name": Policy(max_distance_km=30.0),
+}
+COUNTRY_MAJORITY = 2 / 3  # share of an entity's country evidence that must agree
+POINT_SPREAD_KM = 50.0  # an entity's points farther apart than this are not evidence
+# a geocoded point given to this many differently named places is a geocoder's fallback (the
+# Wikipedia lists put Sukagawa, Koori and Rikuzentakata all at one point of the Tohoku coast)
+SHARED_POINT_NAMES = 3
+
+MENTION_COLUMNS = ("entity_type", "entity_key", "evidence", "name", "country_name", "country_iso2",
+                   "latitude", "longitude", "point_precision", "population", "geonameid_hint",
+                   "wikidata_qid")
+
+
+def entities(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Fold each entity's mentions into one query: its names, the country most of its evidence
+    agrees on (none when it disagrees), its point (median of the most precise points of that
+    country, none when they spread), its largest stated population and GeoNames id."""
+    from ingest.reference.countries import country_iso2
+
+    mentions = mentions.select(MENTION_COLUMNS)
+    shared = pl.col("name").n_unique().over("latitude", "longitude", "point_precision") >= SHARED_POINT_NAMES
+    fallback = (pl.col("point_precision") != "exact") & pl.col("latitude").is_not_null() & shared
+    mentions = mentions.with_columns(latitude=pl.when(fallback).then(None).otherwise("latitude"),
+                                     longitude=pl.when(fallback).then(None).otherwise("longitude"))
+    codes = country_iso2(mentions["country_name"].drop_nulls().unique().to_list())
+    mentions = mentions.with_columns(country_iso2=pl.coalesce(
+        "country_iso2", pl.col("country_name").str.strip_chars().replace_strict(codes, default=None,
+                                                                               return_dtype=pl.String)))
+    keys = ["entity_type", "entity_key"]
+    votes = mentions.filter(pl.col("country_iso2").is_not_null()) \
+        .group_by(*keys, "country_iso2").agg(votes=pl.len()) \
+        .with_columns(share=pl.col("votes") / pl.col("votes").sum().over(keys)) \
+        .sort(*keys, "votes", "country_iso2", descending=[False, False, True, False])
+    country = votes.group_by(keys, maintain_order=True).agg(
+        country=pl.col("country_iso2").first(), share=pl.col("share").first(),
+        country_votes=pl.format("{} {}", "country_iso2", "votes").str.join(", "))
+    country = country.with_columns(
+        country=pl.when(pl.col("share") >= COUNTRY_MAJORITY).then("country"),
+        country_note=pl.when(pl.col("share") < COUNTRY_MAJORITY)
+        .then(pl.format("sources disagree on the country ({})", "country_votes")))
+    frame = mentions.join(country.select(*keys, "country", "country_note"), on=keys, how="left")
+    points = frame.filter(pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
+                          & (pl.col("country").is_null() | (pl.col("country_iso2").is_null())
+                             | (pl.col("country_iso2") == pl.col("country")))) \
+        .with_columns(rank=pl.col("point_precision").replace_strict({"exact": 0}, default=1,
+                                                                   return_dtype=pl.Int8)) \
+        .filter(pl.col("rank") == pl.col("rank").min().over(keys)) \
+        .with_columns(median_lat=pl.col("latitude").median().over(keys),
+                      median_lon=pl.col("longitude").median().over(keys))
+    points = points.with_columns(spread=pl.Series(haversine_km(
+        points["latitude"].to_numpy(), points["longitude"].to_numpy(),
+        points["median_lat"].to_numpy(), points["median_lon"].to_numpy()), dtype=pl.Float64)) \
+        .group_by(keys).agg(latitude=pl.col("median_lat").first(), longitude=pl.col("median_lon").first(),
+                            spread=pl.col("spread").max(), point_is_approximate=pl.col("rank").first() == 1) \
+        .with_columns(point_note=pl.when(pl.col("spread") > POINT_SPREAD_KM)
+                      .then(pl.format("its sources' points lie up to {} km apart", pl.col("spread").round(0))),
+                      **{c: pl.when(pl.col("spread") <= POINT_SPREAD_KM).then(c) for c in ("latitude", "longitude")})
+    names = mentions.filter(pl.col("name").is_not_null()) \
+        .with_columns(name=pl.col("name").str.strip_chars()) \
+        .group_by(*keys, "name").agg(n=pl.len()).sort(*keys, "n", "name", descending=[False, False, True, False]) \
+        .group_by(keys, maintain_order=True).agg(names=pl.col("name"))
+    facts = mentions.group_by(keys).agg(
+        population=pl.col("population").max(),
+        geonameid_hint=pl.col("geonameid_hint").drop_nulls().mode().sort().first(),
+        wikidata_qid=pl.col("wikidata_qid").drop_nulls().mode().sort().first(),
+        evidence=pl.col("evidence").unique().sort().str.join("; "))
+    return facts.join(names, on=keys, how="left") \
+        .join(country.select(*keys, country_iso2="country", country_note="country_note"), on=keys, how="left") \
+        .join(points.select(*keys, "latitude", "longitude", "point_is_approximate", "point_note"),
+              on=keys, how="left") \
+        .sort(keys)
+
+
+def resolve(mentions: pl.DataFrame, cities: pl.DataFrame, admin1: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every entity the mentions name, with its GeoNames match or the reason it has none, and the
+    city_id the warehouse knows it by (`gn:<geonameid>`, else `<entity_type>:<entity_key>`)."""
+    queries = entities(mentions)
+    matches = match(queries, Gazetteer(cities, admin1), POLICIES)
+    notes = pl.concat_str(["reason", "country_note", "point_note"], separator="; ", ignore_nulls=True)
+    return queries.join(matches, on=["entity_type", "entity_key"], how="left").with_columns(
+        name=pl.col("names").list.first(),
+        other_names=pl.col("names").list.slice(1).list.join("; "),
+        reason=pl.when(notes != "").then(notes),
+        city_id=pl.when(pl.col("geonameid").is_not_null()).then(pl.format("gn:{}", "geonameid"))
+        .otherwise(pl.format("{}:{}", "entity_type", "entity_key")),
+    ).select("city_id", "entity_type", "entity_key", "wikidata_qid", "name", "other_names", "country_iso2", "latitude",
+             "longitude", "population", "evidence", "geonameid", "matched_name", "matched_country_iso2",
+             "method", "distance_km", "confidence", "reason", "candidates", "alias_of") \
+        .sort("entity_type", "entity_key")

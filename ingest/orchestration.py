@@ -107,8 +107,9 @@ def source_ingest_dag(name: str, tables: dict[str, str], *, schedule: str, doc_m
 
 
 def warehouse_build_dag(tables: list[str], *, doc_md: str):
-    """On any raw Asset: resolve cities (crosswalk) -> dbt, one Airflow task per dbt node rendered
-    by Cosmos from the pre-built manifest -> publish the serving file (Asset)."""
+    """On any raw Asset: make sure every raw table exists -> dbt, one Airflow task per dbt node
+    rendered by Cosmos from the pre-built manifest (the city crosswalk is one of them) -> publish
+    the serving file (Asset)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -119,17 +120,14 @@ def warehouse_build_dag(tables: list[str], *, doc_md: str):
          tags=["citywh", "dbt", "publish"], doc_md=doc_md)
     def build_dag():
         @task(pool=WRITER_POOL)
-        def resolve_cities() -> None:
-            """Make sure every raw table exists, then rebuild xwalk.city_matches: every city a
-            source names, matched to GeoNames."""
+        def prepare_raw_tables() -> None:
+            """Create, empty, every raw table no source has landed yet, so dbt finds its sources."""
             from ingest import landing
             from ingest.config import settings
-            from ingest.pipeline import resolve_cities as resolve
             from ingest.sources import SOURCES
 
-            current = settings()
-            landing.ensure_raw_tables(current.warehouse_path, SOURCES.values())
-            resolve(current, log.info)
+            created = landing.ensure_raw_tables(settings().warehouse_path, SOURCES.values())
+            log.info("created empty raw tables: %s", created or "none")
 
         dbt = DbtTaskGroup(
             group_id="dbt",
@@ -161,7 +159,7 @@ def warehouse_build_dag(tables: list[str], *, doc_md: str):
 
             return str(publishing.publish(settings()))
 
-        resolve_cities() >> dbt >> publish()
+        prepare_raw_tables() >> dbt >> publish()
 
     return build_dag()
 

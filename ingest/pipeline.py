@@ -13,7 +13,6 @@ from ingest.config import Settings
 from ingest.dbt import run_dbt
 from ingest.errors import MissingSnapshotError, ValidationFailed
 from ingest.landing import LoadResult
-from ingest.resolve import resolve_all
 from ingest.snapshots import Snapshot
 from ingest.sources import SOURCES, get_source
 from ingest.sources.base import Source
@@ -62,14 +61,20 @@ def ingest_source(name: str, settings: Settings, report: Report = _quiet,
     return results
 
 
-def resolve_cities(settings: Settings, report: Report = _quiet) -> None:
-    """Rebuild the city crosswalk from the landed gazetteer and city-naming sources."""
-    for entity_type, methods in resolve_all(settings.warehouse_path).items():
-        total = sum(methods.values())
-        resolved = total - methods.get("unresolved", 0)
+def report_crosswalk(settings: Settings, report: Report = _quiet) -> None:
+    """One line per entity type of the city crosswalk dbt built: resolved, by method."""
+    # not read_only: dbt-duckdb may still hold the file open in this process with that config
+    with landing.connect(settings.warehouse_path) as con:
+        rows = con.execute("""select entity_type, method, count(*) from intermediate.int_city_matches
+                              group by all order by 1, 3 desc""").fetchall()
+    methods: dict[str, dict[str, int]] = {}
+    for entity_type, method, count in rows:
+        methods.setdefault(entity_type, {})[method] = count
+    for entity_type, counts in methods.items():
+        total = sum(counts.values())
+        resolved = total - counts.get("unresolved", 0)
         report(f"crosswalk {entity_type}: {resolved:,} of {total:,} resolved to GeoNames ("
-               + ", ".join(f"{m} {n:,}" for m, n in sorted(methods.items(), key=lambda x: -x[1]))
-               + ")")
+               + ", ".join(f"{m} {n:,}" for m, n in counts.items()) + ")")
 
 
 def build(settings: Settings) -> list[tuple[str, str]]:
@@ -92,10 +97,10 @@ def run_all(settings: Settings, report: Report = _quiet) -> None:
         raise MissingSnapshotError(missing)
     for name, snapshots in acquired.items():
         ingest_source(name, settings, report, snapshots)
-    resolve_cities(settings, report)
     outcomes = build(settings)
     # every status with its count: exposures are "no-op", warnings "warn", not silent failures
     statuses = Counter("passed" if status in ("success", "pass") else status for _, status in outcomes)
     report(f"dbt build: {len(outcomes)} nodes, "
            + ", ".join(f"{count} {status}" for status, count in statuses.most_common()))
+    report_crosswalk(settings, report)
     report(f"published {publish.publish(settings)}")

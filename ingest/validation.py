@@ -43,7 +43,7 @@ def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
     unique key, so a failure says which rows broke it (`191.782 at country_code='JPN', ...`)."""
     name = checkpoint_name(table)
     checkpoint = gx_context().checkpoints.get(name)
-    result = checkpoint.run(batch_parameters={"dataframe": frame.to_pandas()})
+    result = checkpoint.run(batch_parameters={"dataframe": _as_pandas(frame)})
     failed, statistics, details = [], {}, {}
     for validation in result.run_results.values():
         statistics = dict(validation.statistics)
@@ -53,6 +53,14 @@ def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
                 failed.append(_describe_failure(outcome))
     return ValidationOutcome(checkpoint=name, success=bool(result.success), failed=failed,
                              statistics=statistics, result=details)
+
+
+def _as_pandas(frame: pl.DataFrame):
+    """The batch as GX reads it. No expectation looks inside a list column (GeoNames' alternate
+    names): it is handed over as its length, which keeps its nulls, and spares converting 1.2
+    million names into Python objects (seconds on the cities500 gazetteer)."""
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    return frame.with_columns(pl.col(name).list.len() for name in lists).to_pandas()
 
 
 SAMPLE_SIZE = 5

@@ -33,5 +33,5 @@ ADMIN1_TXT = "AF.11\tHerat\tHerat\t1140025\nJP.40\tTokyo\tTokyo\t1850144\n"
 def cities_zip(text: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("cities15000.txt", text)
+        archive.writestr("cities500.txt", text)
     return buffer.getvalue()

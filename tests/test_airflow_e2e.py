@@ -81,7 +81,7 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
         tasks = client.get(f"/dags/warehouse_build/dagRuns/{build['dag_run_id']}/taskInstances",
                            params={"limit": 200}).json()["task_instances"]
         assert {t["state"] for t in tasks} == {"success"}
-        assert {"resolve_cities", "dbt.city_influence_run", "dbt.dbt_project_test", "publish"} <= {t["task_id"] for t in tasks}
+        assert {"prepare_raw_tables", "dbt.city_influence_run", "dbt.dbt_project_test", "publish"} <= {t["task_id"] for t in tasks}
         assert {t["pool"] for t in tasks} == {"duckdb_writer"}
         print(f"ingest + build on a real Airflow: {time.monotonic() - started:.0f}s")
 

@@ -27,11 +27,11 @@ def live(citywh_env, http_server, monkeypatch):
 
 def test_geonames_cities_zip_fetched_and_parsed(live):
     current, server, pointed = live
-    source, spec = pointed(geonames.CITIES, "/export/dump/cities15000.zip")
-    server.routes["/export/dump/cities15000.zip"] = [(503, b"busy"), (200, cities_zip(CITIES_TXT))]
+    source, spec = pointed(geonames.CITIES, "/export/dump/cities500.zip")
+    server.routes["/export/dump/cities500.zip"] = [(503, b"busy"), (200, cities_zip(CITIES_TXT))]
     snapshot = acquire(source, spec, current)
     assert snapshot.acquired_via == "live" and snapshot.licence == "CC BY 4.0"
-    assert server.requests.count("/export/dump/cities15000.zip") == 2  # 503 retried
+    assert server.requests.count("/export/dump/cities500.zip") == 2  # 503 retried
     cities = source.parse(snapshot.path, spec)
     assert cities.filter(pl.col("name") == "Tokyo")["population"].item() == 8_336_599
 
@@ -49,15 +49,15 @@ def test_geonames_html_error_page_is_refused(live):
 
 def test_geonames_zip_without_the_member_is_refused(live):
     current, server, pointed = live
-    source, spec = pointed(geonames.CITIES, "/export/dump/cities15000.zip")
+    source, spec = pointed(geonames.CITIES, "/export/dump/cities500.zip")
     import io
     import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "wrong")
-    server.routes["/export/dump/cities15000.zip"] = [(200, buffer.getvalue())]
-    with pytest.raises(FetchError, match="zip holds no cities15000.txt"):
+    server.routes["/export/dump/cities500.zip"] = [(200, buffer.getvalue())]
+    with pytest.raises(FetchError, match="zip holds no cities500.txt"):
         acquire(source, spec, current)
 
 

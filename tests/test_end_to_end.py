@@ -27,10 +27,10 @@ def built(tmp_path_factory, bundle_dir):
     return home, env, citywh, run
 
 
-def _query(path: Path, sql: str):
+def _query(path: Path, sql: str, parameters=None):
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, parameters).fetchall()
     finally:
         con.close()
 
@@ -51,19 +51,21 @@ def test_serving_file_answers_with_the_world_banks_values(built):
 def test_serving_file_answers_the_city_questions(built):
     home, *_ = built
     serving = home / "warehouse" / "serving.duckdb"
-    top = _query(serving, "select * from fct_city_population where year = 2018 "
+    top = _query(serving, "select wup_city_code, year, city_id, geonameid, city_name, country_iso3, "
+                          "country_name, population from fct_city_population where year = 2018 "
                           "order by population desc limit 10")
     assert len(top) == 10
-    assert top[0][:7] == (21671, 2018, 1850147, "Tokyo", "JPN", "Japan", 37_468_302)
-    assert [row[3] for row in top[1:3]] == ["Delhi", "Shanghai"]
+    assert top[0] == (21671, 2018, "gn:1850147", 1850147, "Tokyo", "JPN", "Japan", 37_468_302)
+    assert [row[4] for row in top[1:3]] == ["Delhi", "Shanghai"]
     assert _query(serving, "select population, is_projection from fct_city_population "
                            "where city_name = 'Herat' and year in (1950, 2030) order by year") \
         == [(82_468, False), (pytest.approx(1_000_000, rel=0.2), True)]
-    # the crosswalk resolved at least 1,800 of the 1,860 agglomerations, one city each
+    # the crosswalk resolved 1,813 of the 1,860 agglomerations, one city each; the other 47 stay,
+    # each a city of its own
     assert _query(serving, "select count(*), count(distinct wup_city_code) from dim_city "
-                           "where wup_city_code is not null") == [(1_802, 1_802)]
-    assert _query(serving, "select count(*) from fct_city_population where geonameid is null "
-                           "and year = 2018") == [(58,)]
+                           "where wup_city_code is not null") == [(1_813, 1_813)]
+    assert _query(serving, "select count(*), count(distinct city_id) from fct_city_population "
+                           "where geonameid is null and year = 2018") == [(47, 47)]
     assert _query(serving, "select gdp, currency, country_iso2 from fct_city_gdp "
                            "where source_city_name = 'Yokohama' and year = 2018") \
         == [(120_946_000_000.0, "USD", "JP")]
@@ -77,22 +79,20 @@ LONDON_NETWORKS = """
     select n.network_name, m.role, m.relation, m.joined_on, m.sources
     from fct_network_membership m
     join dim_network n using (network_id)
-    join dim_city c using (geonameid)
+    join dim_city c using (city_id)
     where c.city_name = 'London' and c.country_iso2 = 'GB'
     order by n.network_name"""
-YOKOHAMA_TWINS = """
+TWINS = """
     select other.city_name, other.country_iso2, p.relation_type, p.sources, p.asserted_by_both
     from fct_city_partnership p
-    join dim_city yokohama on yokohama.geonameid in (p.geonameid_a, p.geonameid_b)
-    join dim_city other on other.geonameid in (p.geonameid_a, p.geonameid_b)
-                       and other.geonameid <> yokohama.geonameid
-    where yokohama.city_name = 'Yokohama' and yokohama.country_iso2 = 'JP'
+    join dim_city other on other.city_id in (p.city_id_a, p.city_id_b) and other.city_id <> ?
+    where ? in (p.city_id_a, p.city_id_b)
     order by other.city_name"""
 C40_POPULATION_2018 = """
     select m.member_name, c.city_name, p.population as agglomeration_population_2018,
            g.reported_population as city_reported_population_2018
     from fct_network_membership m
-    left join dim_city c using (geonameid)
+    left join dim_city c using (city_id)
     left join fct_city_population p on p.geonameid = m.geonameid and p.year = 2018
     left join fct_city_gdp g on g.geonameid = m.geonameid and g.year = 2018
     where m.network_id = 'c40' and m.sources like '%c40_roster%'
@@ -107,18 +107,27 @@ def test_serving_file_answers_the_network_questions(built):
     assert london["Eurocities"][0] == "member"
     assert london["Global Parliament of Mayors"][:2] == ("signatory", "declaration")
     assert str(london["Covenant of Mayors (MyCovenant signatories)"][2]) == "2009-02-06"
-    twins = _query(serving, YOKOHAMA_TWINS)
-    assert [t[0] for t in twins] == ["Bremen", "Chimbote", "Constanţa", "Frankfurt am Main", "Lyon",
-                                     "Manila", "Mumbai", "Odesa", "San Diego", "Shanghai", "Vancouver"]
-    # Mumbai lists Yokohama and Yokohama lists Mumbai: one pair, asserted by both
-    assert [t[2:] for t in twins if t[0] == "Mumbai"] == [("twinned", "p190_2016", True)]
+    # UNESCO's "London" is London, Ontario: its own description says so
+    assert _query(serving, "select count(*) from fct_network_membership "
+                           "where network_id = 'unesco_creative_cities' and city_id = 'gn:2643743'") == [(0,)]
+    assert _query(serving, "select c.country_iso2, c.admin1_name from fct_network_membership m "
+                           "join dim_city c using (city_id) where m.network_id = 'unesco_creative_cities' "
+                           "and m.member_name = 'London'") == [("CA", "Ontario")]
+    assert len(london) == 5
+    twins = _query(serving, TWINS, ["gn:1848354", "gn:1848354"])  # Yokohama
+    assert [t[0] for t in twins] == ["Balikpapan", "Bremen", "Chimbote", "Constanţa", "Frankfurt am Main",
+                                     "Lyon", "Manila", "Mumbai", "Odesa", "San Diego", "Shanghai", "Vancouver"]
+    # Mumbai lists Yokohama and Yokohama lists Mumbai: one pair, asserted by both, in Wikidata
+    # (2016) and in the Wikipedia lists (2026)
+    assert [t[2:] for t in twins if t[0] == "Mumbai"] == [
+        ("twinned", "sister_cities:p190_2016, wikipedia_twin_towns:pairs_2026_02", True)]
     c40 = _query(serving, C40_POPULATION_2018)
     assert len(c40) == 79
     assert c40[0] == ("Tokyo", "Tokyo", 37_468_302, 13_843_403)  # agglomeration vs Tokyo-to
     yokohama = next(row for row in c40 if row[0] == "Yokohama")
     assert yokohama == ("Yokohama", "Yokohama", None, 3_779_391)  # inside Tokyo's agglomeration
     assert _query(serving, "select count(*) from fct_network_membership where non_commercial_only "
-                           "and network_id = 'gcom'")[0][0] > 2_000
+                           "and network_id = 'gcom'") == [(11_296,)]
 
 
 def test_serving_file_ranks_cities_and_lists_cooperation(built):
@@ -128,7 +137,7 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
                           "population, gdp_is_estimated from city_influence order by global_rank limit 20")
     assert len(top) == 20 and [row[1] for row in top] == list(range(1, 21))
     london = next(row for row in top if row[0] == "London")
-    assert london[1] <= 5 and london[2] == 5 and london[4] == 9_046_485 and london[5] is False
+    assert london[1:] == (2, 4, 31, 9_046_485, False)
     assert _query(serving, "select count(*) from city_influence where influence_score is null "
                            "or influence_score not between 0 and 1") == [(0,)]
     partners = dict(_query(serving, """
@@ -137,7 +146,7 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
     assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= {c for c, t in partners.items() if t}
     assert partners["Paris"] is False  # a C40 co-member, not a twin
     assert _query(serving, "select members_resolved, countries from network_summary where network_id = 'c40'") \
-        == [(103, 53)]
+        == [(102, 52)]
     assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "
                            "where country_iso3 = 'JPN' and year = 2018") == [(33, "Tokyo")]
 
@@ -163,9 +172,9 @@ def test_second_run_lands_nothing_new(built):
     again = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
     assert again.returncode == 0
     # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook, 6 rosters,
-    # 3 twinning extracts and their labels: all already landed
-    assert again.stderr.count(": unchanged") == 19
-    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(19,)]
+    # 3 twinning extracts and their labels, 2 Wikipedia twin-town files: all already landed
+    assert again.stderr.count(": unchanged") == 21
+    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(21,)]
 
 
 def test_publish_swaps_under_an_open_reader(built, monkeypatch):
@@ -180,6 +189,52 @@ def test_publish_swaps_under_an_open_reader(built, monkeypatch):
     finally:
         reader.close()
     assert _query(serving, "select count(*) from country_indicators") == [before]
+
+
+def test_the_crosswalk_is_precise_on_the_labelled_set_and_keeps_every_city(built):
+    from ingest import crosswalk_evaluation as evaluation
+
+    home, env, citywh, _ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        matches = con.sql("select * from intermediate.int_city_matches").pl()
+    finally:
+        con.close()
+    summary = evaluation.summarise(evaluation.score(matches, evaluation.read_labels()), ["entity_type"])
+    precision = {r["entity_type"]: r["precision"] for r in summary.iter_rows(named=True)}
+    assert set(precision) == {"network_member", "twinning_qid", "twinning_name", "un_wup_agglomeration"}
+    assert min(precision.values()) >= 0.97, precision
+    # the command prints the same measure
+    printed = subprocess.run([str(citywh), "crosswalk", "--evaluate"], env=env, capture_output=True, text=True)
+    assert printed.returncode == 0 and "precision" in printed.stdout
+    # nothing dropped: every mentioned city is a dim_city row, resolved or not
+    assert _query(serving, "select count(*) from intermediate.int_city_matches m "
+                           "left join dim_city c using (city_id) where c.city_id is null") == [(0,)]
+    # one Wikidata item per GeoNames city, unless recorded as an alias
+    assert _query(serving, "select count(*) from (select geonameid from intermediate.int_city_matches "
+                           "where wikidata_qid is not null and geonameid is not null and alias_of is null "
+                           "group by geonameid having count(distinct wikidata_qid) > 1)") == [(0,)]
+
+
+def test_namesakes_and_single_tokens_no_longer_collect_other_cities_ties(built):
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+
+    def twins(city_id):
+        return {(t[0], t[1]) for t in _query(serving, TWINS, [city_id, city_id])}
+
+    assert twins("gn:286245") == set()  # Sur, Oman: no "-sur-" commune
+    assert twins("gn:1264976") == set()  # Leh, India: no "le" commune
+    assert twins("gn:3184935") == {("Campobasso", "IT")}  # Lezhë: not every "les/lès"
+    assert twins("gn:2796696") == {("Kadaň", "CZ"), ("Mouvaux", "FR"), ("Werl", "DE")}  # Halle, Belgium
+    perth_scotland = twins("gn:2640358")
+    assert {("Aschaffenburg", "DE"), ("Bydgoszcz", "PL")} <= perth_scotland
+    assert ("Kagoshima", "JP") in twins("gn:2063523") and ("Kagoshima", "JP") not in perth_scotland
+    taipei = twins("gn:1668341")
+    assert ("San José", "CR") in taipei and ("San Jose", "US") not in taipei
+    assert {("Beijing", "CN"), ("New York City", "US"), ("Paris", "FR"), ("Seoul", "KR")} <= twins("gn:1850147")
+    assert {("Mérida", "MX")} <= twins("gn:2513917")  # Mérida, Spain is its own city
 
 
 def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):

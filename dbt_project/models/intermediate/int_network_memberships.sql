@@ -8,15 +8,16 @@ with rosters as (
 ),
 
 matches as (
-    select * from {{ ref('stg_xwalk__city_matches') }} where entity_type = 'network_member'
+    select * from {{ ref('int_city_matches') }} where entity_type = 'network_member'
 )
 
 select
     r.*,
     r.roster_source = 'climactor' as is_non_commercial_source,
+    m.city_id,
     m.geonameid,
-    m.match_method,
-    m.match_confidence,
-    m.match_note
+    m.method as match_method,
+    m.confidence as match_confidence,
+    m.reason as match_note
 from rosters r
 left join matches m on m.entity_key = r.roster_source || ':' || r.member_key

@@ -7,18 +7,19 @@ with agglomerations as (
 ),
 
 matches as (
-    select * from {{ ref('stg_xwalk__city_matches') }}
+    select * from {{ ref('int_city_matches') }}
     where entity_type = 'un_wup_agglomeration'
 )
 
 select
     a.*,
+    m.city_id,
     m.country_iso2,
     m.geonameid,
     m.matched_name,
-    m.match_method,
-    m.match_distance_km,
-    m.match_confidence,
-    m.match_note
+    m.method as match_method,
+    m.distance_km as match_distance_km,
+    m.confidence as match_confidence,
+    m.reason as match_note
 from agglomerations a
 left join matches m on m.entity_key = cast(a.wup_city_code as varchar)

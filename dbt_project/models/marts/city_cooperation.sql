@@ -21,7 +21,11 @@ network_pairs as (
 ),
 
 twin_pairs as (
-    select geonameid_a, geonameid_b, relation_type from {{ ref('fct_city_partnership') }}
+    -- ties between GeoNames cities (this mart describes resolved cities)
+    select least(geonameid_a, geonameid_b) as geonameid_a, greatest(geonameid_a, geonameid_b) as geonameid_b,
+           relation_type
+    from {{ ref('fct_city_partnership') }}
+    where geonameid_a is not null and geonameid_b is not null
 ),
 
 pairs as (

@@ -1,14 +1,62 @@
--- The city master: every GeoNames place of 15,000+, with country, admin1 and, where a WUP
--- agglomeration resolved to it, the UN city code.
+-- The city master: every GeoNames populated place of 500+ (city_id 'gn:<geonameid>'), with
+-- country, admin1 and, where a WUP agglomeration resolved to it, the UN city code; and every city a
+-- source names that the crosswalk could not resolve (city_id '<entity_type>:<entity_key>', null
+-- geonameid), with the name, country and point its sources give and the reason. Nothing dropped.
 with cities as (
     select * from {{ ref('stg_geonames__cities') }}
 ),
 
 wup as (
     select * from {{ ref('int_un_wup__agglomerations') }} where geonameid is not null
+),
+
+gazetteer as (
+    select
+        'gn:' || c.geonameid as city_id,
+        c.geonameid,
+        c.city_name,
+        c.ascii_name,
+        c.country_iso2,
+        c.admin1_code,
+        c.latitude,
+        c.longitude,
+        c.population as gazetteer_population,
+        c.feature_code,
+        c.timezone,
+        null as source_entity_type,
+        null as source_entity_key,
+        null as unresolved_reason
+    from cities c
+),
+
+unresolved as (
+    select
+        city_id,
+        null::bigint as geonameid,
+        name as city_name,
+        null as ascii_name,
+        country_iso2,
+        null as admin1_code,
+        latitude,
+        longitude,
+        null::bigint as gazetteer_population,
+        null as feature_code,
+        null as timezone,
+        entity_type as source_entity_type,
+        entity_key as source_entity_key,
+        reason as unresolved_reason
+    from {{ ref('int_city_matches') }}
+    where geonameid is null
+),
+
+all_cities as (
+    select * from gazetteer
+    union all
+    select * from unresolved
 )
 
 select
+    cast(c.city_id as varchar) as city_id,
     cast(c.geonameid as bigint) as geonameid,
     cast(c.city_name as varchar) as city_name,
     cast(c.ascii_name as varchar) as ascii_name,
@@ -19,14 +67,17 @@ select
     cast(a.admin1_name as varchar) as admin1_name,
     cast(c.latitude as double) as latitude,
     cast(c.longitude as double) as longitude,
-    cast(c.population as bigint) as gazetteer_population,
+    cast(c.gazetteer_population as bigint) as gazetteer_population,
     cast(c.feature_code as varchar) as feature_code,
     cast(c.timezone as varchar) as timezone,
     cast(w.wup_city_code as integer) as wup_city_code,
     cast(w.wup_city_name as varchar) as wup_city_name,
     cast(w.match_method as varchar) as wup_match_method,
-    cast(w.match_confidence as double) as wup_match_confidence
-from cities c
+    cast(w.match_confidence as double) as wup_match_confidence,
+    cast(c.source_entity_type as varchar) as source_entity_type,
+    cast(c.source_entity_key as varchar) as source_entity_key,
+    cast(c.unresolved_reason as varchar) as unresolved_reason
+from all_cities c
 left join {{ ref('stg_geonames__countries') }} k using (country_iso2)
 left join {{ ref('stg_geonames__admin1_codes') }} a
     on a.country_iso2 = c.country_iso2 and a.admin1_code = c.admin1_code

@@ -5,12 +5,13 @@ with inventories as (
 ),
 
 matches as (
-    select * from {{ ref('stg_xwalk__city_matches') }} where entity_type = 'c40_city'
+    select * from {{ ref('int_city_matches') }} where entity_type = 'c40_city'
 )
 
 select
     cast(i.c40_city_name as varchar) as source_city_name,
     cast(i.year as integer) as year,
+    cast(m.city_id as varchar) as city_id,
     cast(m.geonameid as bigint) as geonameid,
     cast(m.country_iso2 as varchar) as country_iso2,
     cast(i.gdp as double) as gdp,

@@ -1,25 +1,34 @@
--- One row per unordered pair of twinned GeoNames cities: P190 edges from every extract,
--- symmetrised (A-B and B-A are one pair) and deduplicated; pairs whose ends the crosswalk could
--- not resolve stay in stg_sister_cities__twinnings and xwalk.city_matches with the reason.
+-- One row per unordered pair of twinned cities, from every twinning source (Wikidata P190
+-- extracts and live query, Wikipedia twin-town lists): both ends resolved through the crosswalk to
+-- a city_id (a GeoNames city, or the unresolved city itself), directions symmetrised, sources
+-- deduplicated. Nothing is dropped but pairs whose two ends are one city.
 with matches as (
-    select entity_key, geonameid from {{ ref('stg_xwalk__city_matches') }}
-    where entity_type = 'twinning_city' and geonameid is not null
+    select entity_type, entity_key, city_id, geonameid from {{ ref('int_city_matches') }}
 ),
 
 edges as (
-    select t.snapshot, t.relation_type, a.geonameid as city_a, b.geonameid as city_b
-    from {{ ref('stg_sister_cities__twinnings') }} t
-    join matches a on a.entity_key = t.city_key
-    join matches b on b.entity_key = t.twin_key
-    where a.geonameid <> b.geonameid
+    select
+        e.source || ':' || e.snapshot as source,
+        e.relation_type,
+        a.city_id as city_a,
+        b.city_id as city_b,
+        a.geonameid as geonameid_a,
+        b.geonameid as geonameid_b
+    from {{ ref('int_twinning_edges') }} e
+    join matches a on a.entity_type = e.city_entity_type and a.entity_key = e.city_entity_key
+    join matches b on b.entity_type = e.twin_entity_type and b.entity_key = e.twin_entity_key
+    where a.city_id <> b.city_id
 )
 
 select
-    cast(least(city_a, city_b) as bigint) as geonameid_a,
-    cast(greatest(city_a, city_b) as bigint) as geonameid_b,
-    cast(case when count(distinct relation_type) = 1 then min(relation_type) else 'twinned' end as varchar)
-        as relation_type,
-    cast(string_agg(distinct snapshot, ', ' order by snapshot) as varchar) as sources,
+    cast(least(city_a, city_b) as varchar) as city_id_a,
+    cast(greatest(city_a, city_b) as varchar) as city_id_b,
+    cast(min(case when city_a < city_b then geonameid_a else geonameid_b end) as bigint) as geonameid_a,
+    cast(min(case when city_a < city_b then geonameid_b else geonameid_a end) as bigint) as geonameid_b,
+    cast(case when count(distinct coalesce(relation_type, 'twinned')) = 1
+              then min(coalesce(relation_type, 'twinned')) else 'twinned' end as varchar) as relation_type,
+    cast(string_agg(distinct source, ', ' order by source) as varchar) as sources,
+    cast(count(distinct split_part(source, ':', 1)) as integer) as source_count,
     cast(count(*) as integer) as edges,
     cast(count(distinct city_a) = 2 as boolean) as asserted_by_both
 from edges

@@ -1,5 +1,5 @@
 -- Population of every WUP 2018 agglomeration, every year 1950-2035 (F22, annual), in persons.
--- Agglomerations the crosswalk could not resolve are kept with a null geonameid.
+-- Agglomerations the crosswalk could not resolve are kept: their city_id is their own, geonameid null.
 with populations as (
     select * from {{ ref('stg_un_wup__city_populations') }} where source_file = 'F22'
 )
@@ -7,6 +7,7 @@ with populations as (
 select
     cast(p.wup_city_code as integer) as wup_city_code,
     cast(p.year as integer) as year,
+    cast(a.city_id as varchar) as city_id,
     cast(a.geonameid as bigint) as geonameid,
     cast(p.wup_city_name as varchar) as city_name,
     cast(k.country_iso3 as varchar) as country_iso3,

@@ -8,7 +8,7 @@ select
     feature_code,
     country_code as country_iso2,
     admin1_code,
-    population,
+    nullif(population, 0) as population,  -- GeoNames writes 0 where it does not know
     timezone,
     _load_id as load_id,
     _snapshot_sha256 as snapshot_sha256

@@ -1,11 +1,21 @@
--- Directed twinning edges with a key per endpoint: the Wikidata QID where the extract has one,
--- else "label:<label>|<country>" (the 2017 EU export carries labels and countries only).
+-- Directed Wikidata P190 edges as each extract gives them, with what the extract says of each end:
+-- the QID (2016 crawl, query-UI JSON, live) or only a label and country (2017 EU export);
+-- labels of the 2016 QIDs come from its names file; the live query adds ISO2 country, point and
+-- GeoNames id (P1566).
 select
     t.snapshot,
-    coalesce(t.city_qid, 'label:' || t.city_label || '|' || coalesce(t.city_country, '')) as city_key,
+    t.city_qid,
     coalesce(t.city_label, cl.label) as city_label,
-    coalesce(t.twin_qid, 'label:' || t.twin_label || '|' || coalesce(t.twin_country, '')) as twin_key,
+    t.city_country,
+    t.city_latitude,
+    t.city_longitude,
+    try_cast(t.city_geonameid as bigint) as city_geonameid,
+    t.twin_qid,
     coalesce(t.twin_label, tl.label) as twin_label,
+    t.twin_country,
+    t.twin_latitude,
+    t.twin_longitude,
+    try_cast(t.twin_geonameid as bigint) as twin_geonameid,
     t.relation_type,
     t.source_row,
     t._load_id as load_id

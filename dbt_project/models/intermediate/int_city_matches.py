@@ -1,0 +1,15 @@
+"""The city crosswalk: every city a source mentions (int_city_mentions) resolved to one GeoNames
+city of the gazetteer, by evidence, or kept unresolved with its candidates and the reason. The
+matcher is a library (ingest.crosswalk); this model only hands it the staged data, so the whole
+story shows in dbt's lineage."""
+
+from ingest.crosswalk import resolve
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return resolve(
+        mentions=dbt.ref("int_city_mentions").pl(),
+        cities=dbt.ref("stg_geonames__cities").pl(),
+        admin1=dbt.ref("stg_geonames__admin1_codes").pl(),
+    )

@@ -1,0 +1,57 @@
+{{ config(materialized='table') }}
+-- Every directed twinning edge from every twinning source, each end keyed as the crosswalk keys it:
+--   twinning_qid:  the Wikidata QID (2016 crawl, query-UI JSON, live query)
+--   twinning_name: '<label>|<country as written>' (2017 EU export, Wikipedia twin-town lists)
+with wikidata as (
+    select
+        'sister_cities' as source,
+        snapshot,
+        city_qid, city_label,
+        case when snapshot = 'p190_live' then null else city_country end as city_country_name,
+        case when snapshot = 'p190_live' then city_country end as city_country_iso2,
+        city_latitude, city_longitude, city_geonameid,
+        twin_qid, twin_label,
+        case when snapshot = 'p190_live' then null else twin_country end as twin_country_name,
+        case when snapshot = 'p190_live' then twin_country end as twin_country_iso2,
+        twin_latitude, twin_longitude, twin_geonameid,
+        -- Wikidata's own coordinates are exact; the 2017 export carries them for both ends
+        'exact' as point_precision,
+        relation_type,
+        source_row
+    from {{ ref('stg_sister_cities__twinnings') }}
+),
+
+wikipedia as (
+    select
+        'wikipedia_twin_towns' as source,
+        snapshot,
+        null as city_qid, city_label, city_country as city_country_name, null as city_country_iso2,
+        city_latitude, city_longitude, null::bigint as city_geonameid,
+        null as twin_qid, twin_label, twin_country as twin_country_name, null as twin_country_iso2,
+        twin_latitude, twin_longitude, null::bigint as twin_geonameid,
+        -- geocoded by the scraper (Wikipedia API, then Nominatim): approximate, a few wrong
+        'approximate' as point_precision,
+        null as relation_type,
+        source_row
+    from {{ ref('stg_wikipedia__twin_towns') }}
+),
+
+edges as (
+    select * from wikidata
+    union all
+    select * from wikipedia
+)
+
+select
+    source,
+    snapshot,
+    case when city_qid is not null then 'twinning_qid' else 'twinning_name' end as city_entity_type,
+    coalesce(city_qid, city_label || '|' || coalesce(city_country_name, '')) as city_entity_key,
+    city_qid, city_label, city_country_name, city_country_iso2, city_latitude, city_longitude, city_geonameid,
+    case when twin_qid is not null then 'twinning_qid' else 'twinning_name' end as twin_entity_type,
+    coalesce(twin_qid, twin_label || '|' || coalesce(twin_country_name, '')) as twin_entity_key,
+    twin_qid, twin_label, twin_country_name, twin_country_iso2, twin_latitude, twin_longitude, twin_geonameid,
+    point_precision,
+    relation_type,
+    source_row
+from edges
