@@ -19,6 +19,7 @@ dag = warehouse_build_dag(
         "roster__wikidata_members",
         "wikidata__twinnings",
         "wikidata__labels",
+        "wikidata__items",
         "wikipedia__twin_towns",
     ],
     doc_md="""

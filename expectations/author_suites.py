@@ -197,6 +197,24 @@ SUITES = {
         gxe.ExpectColumnValuesToMatchRegex(column="qid", regex=r"^Q[1-9][0-9]*$"),
         gxe.ExpectTableRowCountToBeBetween(min_value=1_000, max_value=1_000_000),
     ],
+    # Live only: one row per Wikidata item with a twinning (P190), folded by the parser.
+    "wikidata__items": [
+        gxe.ExpectTableColumnsToMatchSet(column_set=[
+            "qid", "label", "country_iso2", "latitude", "longitude", "geonameid", "source_row"]),
+        *types(qid="str", label="str", country_iso2="str", latitude="float64",
+               longitude="float64", source_row="int32"),
+        # Int64 with nulls reaches pandas as float64, without as int64
+        gxe.ExpectColumnValuesToBeInTypeList(column="geonameid", type_list=["int64", "float64"]),
+        *not_null("qid", "label", "source_row"),
+        gxe.ExpectColumnValuesToBeUnique(column="qid"),
+        gxe.ExpectColumnValuesToMatchRegex(column="qid", regex=r"^Q[1-9][0-9]*$"),
+        gxe.ExpectColumnValuesToBeInSet(column="country_iso2", value_set=iso2_codes()),
+        gxe.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90),
+        gxe.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180),
+        gxe.ExpectColumnValuesToBeBetween(column="geonameid", min_value=1),
+        # some 10-20 thousand twinned items; far fewer means a truncated answer
+        gxe.ExpectTableRowCountToBeBetween(min_value=1_000, max_value=500_000),
+    ],
 }
 
 

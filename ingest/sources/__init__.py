@@ -13,6 +13,7 @@ from ingest.sources import (
     sister_cities,
     un_wup,
     unesco_creative_cities,
+    wikidata_items,
     wikidata_labels,
     wikidata_members,
     wikipedia_twin_towns,
@@ -28,7 +29,8 @@ SOURCES: dict[str, Source] = {
         c40_roster.SOURCE, covenant.SOURCE, eurocities.SOURCE, unesco_creative_cities.SOURCE,
         gpm_declaration.SOURCE, climactor.SOURCE, wikidata_members.SOURCE,
         # sister cities
-        sister_cities.SOURCE, wikidata_labels.SOURCE, wikipedia_twin_towns.SOURCE,
+        sister_cities.SOURCE, wikidata_labels.SOURCE, wikidata_items.SOURCE,
+        wikipedia_twin_towns.SOURCE,
     )
 }
 ROSTER_TABLES = tuple(s.table for s in SOURCES.values() if s.table.startswith("roster__"))
