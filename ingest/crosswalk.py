@@ -43,11 +43,16 @@ from rapidfuzz import fuzz, process
 EARTH_RADIUS_KM = 6371.0088
 NEAR_POINT_KM = 10.0
 NEAR_POINT_MIN_RATIO = 85.0  # "raurkela"/"rourkela" 87.5; "almassera"/"alboraya" 44
+CONTAINED_NAME_KM = 5.0
+# Words by which a name says it is an administrative area, not a town: "Limerick County" is not
+# Limerick, "Erbil Governorate" not Erbil, "Budapest District III" not Budapest.
+ADMINISTRATIVE_AREA = (r"\b(county|district|governorate|province|provincia|region|oblast|raion|rayon|"
+                       r"department|departement|prefecture|kerulet|sector|arrondissement|borough|"
+                       r"voivodeship|canton|kanton|landkreis|kreis)\b")
 SAME_PLACE_KM = 3.0  # same-named places this close are one place (a town and its centre)
 MISPLACED_POINT_KM = 250.0
 POPULATION_AGREES = 3.0  # a municipality's population vs its main settlement's
 COUNTRY_BOX_MARGIN = 1.0  # degrees around a country's gazetteer cities
-ALIAS_MIN_CONFIDENCE = 0.85
 DOMINANCE = 10.0
 WORLDWIDE_DOMINANCE = 25.0
 WORLDWIDE_MIN_POPULATION = 50_000
@@ -211,7 +216,7 @@ def match(queries: pl.DataFrame, gazetteer: Gazetteer, policies: dict[str, Polic
                                       _by_name(queries, gazetteer, policies)], how="diagonal_relaxed"),
                            queries, gazetteer, policies)
     # the point is searched only for what no name found
-    nameless = queries.join(named.select("query").unique(), on="query", how="anti")
+    nameless = queries.join(named.filter("admissible").select("query").unique(), on="query", how="anti")
     near = _with_evidence(_near_point(nameless, gazetteer), queries, gazetteer, policies)
     return _decide(queries, pl.concat([named, near], how="diagonal_relaxed"), policies)
 
@@ -284,7 +289,10 @@ NEAR_POINT_SCHEMA = {"query": pl.UInt32, "geonameid": pl.Int64, "variant": pl.St
 
 def _near_point(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """Cities within NEAR_POINT_KM whose name is nearly the query's (a grid join, then exact
-    distances and name ratios on the few pairs left)."""
+    distances and name ratios on the few pairs left); or, within CONTAINED_NAME_KM, whose name
+    opens the query's or the other way round, when the populations agree and the query does not
+    name an administrative area ("Caravaca de la Cruz" is Caravaca; "Houthalen-Helchteren" is
+    Houthalen; "Poltava AC" is Poltava)."""
     cell = NEAR_POINT_KM / 111.0 * 1.5
 
     def cells(frame, lat, lon):
@@ -293,7 +301,7 @@ def _near_point(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
 
     points = queries.filter(pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
                             & pl.col("country_iso2").is_not_null()) \
-        .select("query", "country_iso2", "latitude", "longitude",
+        .select("query", "country_iso2", "latitude", "longitude", "population",
                 name=pl.col("names").list.first())
     if points.is_empty():
         return pl.DataFrame(schema=NEAR_POINT_SCHEMA)
@@ -301,9 +309,9 @@ def _near_point(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
                             "d_lon": [-1, 0, 1, -1, 0, 1, -1, 0, 1]}, schema={"d_lat": pl.Int32, "d_lon": pl.Int32})
     points = cells(points, "latitude", "longitude").join(offsets, how="cross").with_columns(
         cell_lat=pl.col("cell_lat") + pl.col("d_lat"), cell_lon=pl.col("cell_lon") + pl.col("d_lon"))
-    cities = cells(gazetteer.cities.select("geonameid", "city_name", "country_iso2",
+    cities = cells(gazetteer.cities.select("geonameid", "city_name", "country_iso2", "population",
                                            city_lat="latitude", city_lon="longitude"),
-                   "city_lat", "city_lon")
+                   "city_lat", "city_lon").rename({"population": "city_population"})
     pairs = points.join(cities, on=["cell_lat", "cell_lon", "country_iso2"])
     if pairs.is_empty():
         return pl.DataFrame(schema=NEAR_POINT_SCHEMA)
@@ -312,8 +320,18 @@ def _near_point(queries: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     pairs = pairs.with_columns(km=pl.Series(distance)).filter(pl.col("km") <= NEAR_POINT_KM) \
         .with_columns(a=fold_expr(pl.col("name")), b=fold_expr(pl.col("city_name")))
     ratio = process.cpdist(pairs["a"].to_list(), pairs["b"].to_list(), scorer=fuzz.ratio, workers=1)
-    return pairs.with_columns(ratio=pl.Series(ratio, dtype=pl.Float64)) \
-        .filter(pl.col("ratio") >= NEAR_POINT_MIN_RATIO) \
+    # the shorter name opens the longer: "Caravaca" / "Caravaca de la Cruz", not "Mediona" /
+    # "Sant Quinti de Mediona" (its neighbour)
+    a = pl.col("a").str.replace_all(AREA_WORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars()
+    b = pl.col("b")
+    contained = (a != "") & ((a + " ").str.starts_with(b + " ") | (b + " ").str.starts_with(a + " "))
+    population_agrees = (pl.col("population") > 0) & (pl.col("city_population") > 0) \
+        & ((pl.col("population") / pl.col("city_population")).log().abs() <= math.log(POPULATION_AGREES))
+    pairs = pairs.with_columns(ratio=pl.Series(ratio, dtype=pl.Float64)).with_columns(
+        ratio=pl.when(pl.col("ratio") >= NEAR_POINT_MIN_RATIO).then("ratio"),
+        contained=contained & population_agrees & (pl.col("km") <= CONTAINED_NAME_KM)
+        & ~pl.col("a").str.contains(ADMINISTRATIVE_AREA))
+    return pairs.filter(pl.col("ratio").is_not_null() | pl.col("contained")) \
         .select("query", "geonameid", variant=pl.col("city_name"), tier=pl.lit(TIER_NEAR_POINT, pl.Int8),
                 is_alternate=pl.lit(False), hint_key=pl.lit(None, pl.String), ratio="ratio")
 
@@ -345,16 +363,20 @@ def _with_evidence(candidates: pl.DataFrame, queries: pl.DataFrame, gazetteer: G
         population_agrees=(pl.col("population") > 0) & (pl.col("city_population") > 0)
         & ((pl.col("population") / pl.col("city_population")).log().abs() <= math.log(POPULATION_AGREES)))
     near_enough = pl.col("km").is_null() | (pl.col("km") <= pl.col("max_km")) \
-        | ((pl.col("tier") == TIER_NAME) & pl.col("population_agrees") & (pl.col("km") <= MISPLACED_POINT_KM))
-    return frame.filter(
-        (pl.col("tier") == TIER_GEONAMES_ID)
-        | ((pl.col("country_iso2").is_null() | (pl.col("country_iso2") == pl.col("city_country")))
-           & near_enough))
+        | (pl.col("tier").is_in([TIER_NAME, TIER_PART]) & pl.col("population_agrees")
+           & (pl.col("km") <= MISPLACED_POINT_KM))
+    # candidates too far from the source's point stay, inadmissible, to say why nothing matched
+    return frame.filter((pl.col("tier") == TIER_GEONAMES_ID) | pl.col("country_iso2").is_null()
+                        | (pl.col("country_iso2") == pl.col("city_country"))) \
+        .with_columns(admissible=(pl.col("tier") == TIER_GEONAMES_ID) | near_enough)
 
 
 def _decide(queries: pl.DataFrame, candidates: pl.DataFrame, policies: dict[str, Policy]) -> pl.DataFrame:
-    # only the strongest tier of evidence a query has is weighed
-    weighed = candidates.filter(pl.col("tier") == pl.col("tier").min().over("query"))
+    # only the strongest tier of admissible evidence a query has is weighed; a query with none
+    # keeps its inadmissible candidates, to name them in its reason
+    weighed = candidates.with_columns(_any=pl.col("admissible").any().over("query")) \
+        .filter(pl.col("admissible") | ~pl.col("_any")) \
+        .filter(pl.col("tier") == pl.col("tier").min().over("query")).drop("_any")
     by_query: dict[int, list[dict]] = {}
     for row in weighed.to_dicts():
         by_query.setdefault(row["query"], []).append(row)
@@ -362,12 +384,12 @@ def _decide(queries: pl.DataFrame, candidates: pl.DataFrame, policies: dict[str,
     labels = queries["names"].list.eval(
         fold_expr(pl.element()).str.replace_all(AREA_WORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars())
     frame = pl.DataFrame(results, schema=MATCH_SCHEMA).with_columns(
-        _item=queries["wikidata_qid"], _labels=labels)
+        _item=queries["wikidata_qid"], _labels=labels, _country_known=queries["country_iso2"].is_not_null())
     one_to_one = [t for t, p in policies.items() if p.one_to_one]
     frame = _settle_claims(frame, claimant="entity_key", scope=pl.col("entity_type").is_in(one_to_one),
                            aliases=False, within=("entity_type",))
     frame = _settle_claims(frame, claimant="_item", scope=pl.col("_item").is_not_null(), aliases=True)
-    return frame.drop("_item", "_labels")
+    return frame.drop("_item", "_labels", "_country_known")
 
 
 def _describe(rows: list[dict]) -> str | None:
@@ -397,6 +419,10 @@ def _decide_one(q: dict, rows: list[dict]) -> dict:
 def _decide_on_evidence(q: dict, rows: list[dict]) -> dict:
     name = (q["names"] or [""])[0]
     where = f"in {q['country_iso2']}" if q["country_iso2"] else "anywhere (no country given)"
+    if rows and not rows[0]["admissible"]:
+        nearest = min(r["km"] for r in rows)
+        return _unresolved(q, f"{len(rows)} GeoNames place(s) named like {name!r} {where}, the nearest "
+                           f"{nearest:,.0f} km from the source's point: another place", rows)
     if not rows:
         return _unresolved(q, f"no GeoNames place named like {name!r} {where}"
                            + (" near the source's point" if q["latitude"] is not None else ""), [])
@@ -431,7 +457,9 @@ def _decide_on_evidence(q: dict, rows: list[dict]) -> dict:
     if chosen["variant"] and tier == TIER_PART:
         reason = f"matched on {chosen['variant']!r}" + (f"; {why}" if why else "")
     if tier == TIER_NEAR_POINT:
-        reason = f"name ratio {chosen['ratio']:.0f} with {chosen['city_name']!r}" + (f"; {why}" if why else "")
+        reason = (f"name ratio {chosen['ratio']:.0f} with {chosen['city_name']!r}" if chosen["ratio"] is not None
+                  else f"{chosen['city_name']!r} shares the name's words near the source's point, "
+                       f"and its population agrees") + (f"; {why}" if why else "")
     return {"entity_type": q["entity_type"], "entity_key": q["entity_key"],
             "geonameid": chosen["geonameid"], "matched_name": chosen["city_name"],
             "matched_country_iso2": chosen["city_country"], "method": method,
@@ -484,6 +512,7 @@ def _settle_claims(frame: pl.DataFrame, *, claimant: str, scope: pl.Expr, aliase
     city = ["geonameid", *within]
     strength = claims.group_by(*city, claimant).agg(
         _confidence=pl.col("confidence").max(), _km=pl.col("distance_km").fill_null(0.0).min(),
+        _country_known=pl.col("_country_known").any(),
         _claim_labels=pl.col("_labels").list.explode(keep_nulls=False, empty_as_null=False).unique())
     strength = strength.sort(*city, pl.col("_confidence").neg(), "_km", claimant).with_columns(
         _winner=pl.col(claimant).first().over(city),
@@ -491,9 +520,9 @@ def _settle_claims(frame: pl.DataFrame, *, claimant: str, scope: pl.Expr, aliase
     strength = strength.with_columns(
         _alias=pl.lit(aliases) & (pl.col(claimant) != pl.col("_winner"))
         & (pl.col("_claim_labels").list.set_intersection("_winner_labels").list.len() > 0)
-        # an alias needs evidence of its own: a name match in a known country, not a guess
-        # among namesakes (St. Petersburg, Florida is not an alias of Saint Petersburg)
-        & (pl.col("_confidence") >= ALIAS_MIN_CONFIDENCE),
+        # an alias needs evidence of its own: a known country, not a guess among namesakes
+        # (St. Petersburg, Florida is not an alias of Saint Petersburg)
+        & pl.col("_country_known"),
         _loses=(pl.col(claimant) != pl.col("_winner")))
     verdict = claims.join(strength.select(*city, claimant, "_winner", "_alias", "_loses"),
                           on=[*city, claimant]).select("_row", "_winner", "_alias", "_loses")

@@ -18,6 +18,10 @@ from ingest import landing
 from ingest.config import REPO_ROOT, Settings
 
 LABELS = REPO_ROOT / "tests" / "data" / "crosswalk_labels.csv"
+# drawn after the rules were fixed, random rows only: for reporting, never for tuning
+HOLDOUT = REPO_ROOT / "tests" / "data" / "crosswalk_holdout.csv"
+LABEL_SETS = {"development set (tests/data/crosswalk_labels.csv)": LABELS,
+              "holdout (tests/data/crosswalk_holdout.csv)": HOLDOUT}
 MATCHES = "intermediate.int_city_matches"
 
 

@@ -155,3 +155,11 @@ def test_entities_fold_the_evidence_of_every_mention():
     # 3 of 4 say GB (a constituent country counts as its sovereign); the exact point wins
     assert (perth["country_iso2"], perth["latitude"]) == ("GB", 56.39)
     assert victoria["country_iso2"] is None and "disagree" in victoria["country_note"]
+
+
+def test_a_geonames_id_stated_by_the_source_decides(gazetteer):
+    # live Wikidata gives Q49236 (St. Petersburg, Florida) its P1566; the label alone would not
+    found = resolve_one(gazetteer, "twinning_qid", "Saint Petersburg", geonameid_hint=4171563,
+                        wikidata_qid="Q49236")
+    assert (found["geonameid"], found["method"], found["matched_name"]) == (4171563, "geonames_id",
+                                                                          "St. Petersburg")

@@ -93,7 +93,8 @@ propagated as (
 
 rosters_with_items as (
     {% for name in roster_models %}
-    select roster_source, wikidata_qid, member_name, country_name, country_iso2, latitude, longitude, population
+    select roster_source, member_key, wikidata_qid, member_name, country_name, country_iso2, latitude, longitude,
+           population
     from {{ ref('stg_networks__' ~ name ~ '_members') }} where wikidata_qid is not null
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -107,6 +108,19 @@ roster_items as (
         r.wikidata_qid
     from rosters_with_items r
     where r.wikidata_qid in (select entity_key from ends where entity_type = 'twinning_qid')
+),
+
+wikidata_items as (
+    -- live only: Wikidata's own GeoNames id, point and country of every twinned item, for the
+    -- twinning endpoints and the roster members that name the item
+    select distinct
+        m.entity_type, m.entity_key, 'wikidata_items (live)', i.label, null, i.country_iso2,
+        i.latitude, i.longitude, 'exact', null::bigint, i.geonameid, i.qid
+    from {{ ref('stg_wikidata__items') }} i
+    join (select entity_type, entity_key, wikidata_qid from stated where wikidata_qid is not null
+          union
+          select 'network_member', roster_source || ':' || member_key, wikidata_qid
+          from rosters_with_items) m on m.wikidata_qid = i.qid
 )
 
 select * from wup
@@ -115,3 +129,4 @@ union all select * from rosters
 union all select * from stated
 union all select * from propagated
 union all select * from roster_items
+union all select * from wikidata_items

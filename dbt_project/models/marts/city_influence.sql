@@ -24,6 +24,7 @@ components as (
         coalesce(n.connectivity_proportional, 0) as connectivity_proportional,
         coalesce(p.sister_city_degree, 0) as sister_city_degree,
         coalesce(p.eigenvector_centrality, 0) as eigenvector_centrality,
+        coalesce(p.pagerank, 0) as pagerank,
         w.population,
         w.population_source,
         w.growth_2000_2020_pct,
@@ -57,7 +58,7 @@ scored as (
     select
         *,
         {{ weights['connectivity'] }} * connectivity_proportional
-        + {{ weights['sister_cities'] }} * eigenvector_centrality
+        + {{ weights['sister_cities'] }} * pagerank
         + {{ weights['demographic'] }} * coalesce(demographic_score, 0)
         + {{ weights['economic'] }} * coalesce(economic_score, 0) as influence_score
     from scaled
@@ -75,6 +76,7 @@ select
     cast(connectivity_proportional as double) as network_connectivity_proportional,
     cast(sister_city_degree as integer) as sister_city_degree,
     cast(eigenvector_centrality as double) as sister_city_eigenvector,
+    cast(pagerank as double) as sister_city_pagerank,
     cast(population as bigint) as population,
     cast(population_source as varchar) as population_source,
     cast(growth_2000_2020_pct as double) as growth_2000_2020_pct,
