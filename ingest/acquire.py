@@ -15,7 +15,7 @@ from pathlib import Path
 from ingest.config import Settings
 from ingest.errors import FetchError, MissingSnapshotError
 from ingest.snapshots import Snapshot, SnapshotStore
-from ingest.sources.base import SnapshotSpec, Source
+from ingest.sources.base import RawTable, SnapshotSpec
 
 
 def bundle_file(spec: SnapshotSpec, bundle_dir: Path) -> Path | None:
@@ -38,32 +38,32 @@ def packaged_file(spec: SnapshotSpec) -> tuple[Path, str] | None:
     return (path, f"package:{package}=={version}:{relative}") if path.is_file() else None
 
 
-def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
+def acquire(table: RawTable, spec: SnapshotSpec, settings: Settings) -> Snapshot:
     """Return a stored snapshot of spec, storing it first if needed."""
     store = SnapshotStore(settings.store_dir)
     if settings.fetch_mode != "live":
         path = bundle_file(spec, settings.bundle_dir)
         if path is not None:
             return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
-                              origin=source.origin, acquired_via=f"bundle:{path}")
+                              origin=table.origin, acquired_via=f"bundle:{path}")
         packaged = packaged_file(spec)
         if packaged is not None:
             path, label = packaged
             return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
-                              origin=source.origin, acquired_via=label)
+                              origin=table.origin, acquired_via=label)
     live_error: FetchError | None = None
     # Optional (live-only) files are fetched on CITYWH_FETCH=live only, so that an offline run
     # never waits on a network it does not have.
     if settings.fetch_mode == "live" or (settings.fetch_mode == "auto" and not spec.optional):
         try:
-            content = source.fetch(spec)
+            content = table.fetch(spec)
         except FetchError as exc:
             if settings.fetch_mode == "live":
                 raise
             live_error = exc
         else:
             return store.save(spec, content, filename=spec.filename, url=spec.url,
-                              origin=source.origin, acquired_via="live")
+                              origin=table.origin, acquired_via="live")
     held = store.latest(spec)
     if held is not None:
         return held
@@ -73,12 +73,12 @@ def acquire(source: Source, spec: SnapshotSpec, settings: Settings) -> Snapshot:
     raise MissingSnapshotError([(spec.label, reason, f"{where} (or run with internet)")])
 
 
-def acquire_all(source: Source, settings: Settings) -> list[Snapshot]:
+def acquire_all(table: RawTable, settings: Settings) -> list[Snapshot]:
     """Acquire every file of a source; report all missing ones together, not just the first."""
     snapshots, missing = [], []
-    for spec in source.snapshots:
+    for spec in table.snapshots:
         try:
-            snapshots.append(acquire(source, spec, settings))
+            snapshots.append(acquire(table, spec, settings))
         except MissingSnapshotError as exc:
             if not spec.optional:
                 missing.extend(exc.missing)

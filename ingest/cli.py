@@ -86,6 +86,27 @@ def benchmark() -> None:
 
 
 @app.command()
+def sources() -> None:
+    """Every source the catalog declares (ingest/catalog.py): producer, licence, DAG and schedule,
+    raw tables, and where each file comes from live and offline."""
+    from ingest import catalog
+
+    out = Console(width=None if sys.stdout.isatty() else 220)
+    table = Table("source", "producer", "licence", "DAG (schedule)", "raw tables", "files (live URL; offline)",
+                  title="sources", show_lines=True)
+    for source in catalog.SOURCES:
+        o = source.origin
+        flags = [flag for flag, on in (("NON-COMMERCIAL", o.non_commercial), ("SHARE-ALIKE", o.share_alike)) if on]
+        files = [f"{f.key}: {f.url[:70]}{'…' if len(f.url) > 70 else ''}; "
+                 + (f.bundle_glob or f.package_file or "live only") for t in source.tables for f in t.file_list()]
+        table.add_row(source.name, o.producer, " ".join([o.licence, *flags]),
+                      f"ingest_{source.dag} ({catalog.dag(source.dag).schedule})",
+                      "\n".join(f"raw.{source.raw_table(t)}" for t in source.tables),
+                      "\n".join(files) or "one live query per registry network with a Wikidata QID")
+    out.print(table)
+
+
+@app.command()
 def crosswalk(evaluate: bool = typer.Option(False, "--evaluate", help="Score the crosswalk on the "
                                             "hand-labelled sets in tests/data/ (development, holdout)."),
               wrong: bool = typer.Option(False, "--wrong", help="With --evaluate: list every labelled "

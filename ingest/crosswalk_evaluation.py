@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import landing
+from ingest import warehouse
 from ingest.config import REPO_ROOT, Settings
 
 LABELS = REPO_ROOT / "tests" / "data" / "crosswalk_labels.csv"
@@ -92,5 +92,5 @@ def read_matches(settings: Settings) -> tuple[Path, pl.DataFrame, pl.DataFrame]:
     path = next((p for p in (settings.serving_path, settings.warehouse_path) if p.exists()), None)
     if path is None:
         raise FileNotFoundError("no warehouse yet: run `citywh run`")
-    with landing.connect(path, read_only=True) as con:
+    with warehouse.connect(path, read_only=True) as con:
         return path, con.sql(f"select * from {MATCHES}").pl(), coverage(con)

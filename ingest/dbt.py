@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def run_dbt(command: list[str], settings: Settings,
     """Invoke dbt; return (node, status) pairs; raise DbtFailed naming every failed node."""
     from dbt.cli.main import dbtRunner
 
+    write_catalog_artifacts()
     os.environ["CITYWH_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     result = dbtRunner().invoke(dbt_args(command, settings, target_path))
@@ -47,3 +49,70 @@ def build_manifest(settings: Settings) -> Path:
     """`dbt parse` into dbt_project/target/: the manifest.json the Airflow build DAG renders."""
     run_dbt(["parse"], settings, target_path=DBT_MANIFEST_PATH.parent)
     return DBT_MANIFEST_PATH
+
+
+# --- what dbt learns from the catalog ----------------------------------------------------------
+
+GENERATED_SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "_catalog__sources.yml"
+GENERATED_MACROS = DBT_PROJECT_DIR / "macros" / "_catalog.sql"
+GENERATED_HEADER = "generated from ingest/catalog.py by ingest/dbt.py before every dbt command; do not edit"
+
+
+def catalog_sources_yml() -> dict:
+    """dbt sources: one per catalog source, one table per raw table, with its declared key and
+    non-null columns as source tests; and the meta schema the pipeline writes."""
+    from ingest import catalog
+
+    sources = []
+    for source in catalog.SOURCES:
+        tables = []
+        for table in source.tables:
+            key = [] if table.nullable_key else list(table.unique_key)
+            columns = [{"name": c, "data_tests": ["not_null"]}
+                       for c in dict.fromkeys([*key, *table.not_null])]
+            entry = {"name": source.raw_table(table), "description": table.description,
+                     "columns": columns}
+            if key:
+                entry["data_tests"] = [{"unique_combination_of_columns": {
+                    "arguments": {"combination_of_columns": key}}}]
+            tables.append(entry)
+        o = source.origin
+        sources.append({
+            "name": source.name, "description": f"{source.description} Licence: {o.licence}.",
+            "schema": "raw", "loaded_at_field": "_loaded_at",
+            "meta": {"producer": o.producer, "licence": o.licence, "citation": o.citation,
+                     "non_commercial": o.non_commercial, "share_alike": o.share_alike},
+            "tables": tables})
+    sources.append({"name": "meta", "schema": "meta",
+                    "description": "What the pipeline records: every load, and every source's origin.",
+                    "tables": [{"name": "loads"}, {"name": "sources"}]})
+    return {"version": 2, "sources": sources}
+
+
+def catalog_macros() -> str:
+    """Jinja macros the models loop over: the roster staging models, which source gives which
+    network's roster, the non-commercial sources."""
+    from ingest import catalog
+
+    rosters = [{"source": s.name, "model": f"stg_{s.raw_table(t)}"}
+               for s in catalog.SOURCES for t in s.tables if t.roster]
+    roster_networks = [{"network_id": network, "source": s.name, "live_only": t.live_only}
+                       for s in catalog.SOURCES for t in s.tables if t.roster
+                       for network in t.roster_networks()]
+    non_commercial = [s.name for s in catalog.SOURCES if s.origin.non_commercial]
+    macros = {"catalog_rosters": rosters, "catalog_roster_networks": roster_networks,
+              "non_commercial_sources": non_commercial}
+    return f"{{# {GENERATED_HEADER} #}}\n" + "".join(
+        f"{{% macro {name}() %}}{{{{ return({json.dumps(value)}) }}}}{{% endmacro %}}\n"
+        for name, value in macros.items())
+
+
+def write_catalog_artifacts() -> None:
+    """Write the generated dbt files (git-ignored) when they differ, so partial parsing holds."""
+    import yaml
+
+    for path, text in ((GENERATED_SOURCES, f"# {GENERATED_HEADER}\n"
+                        + yaml.safe_dump(catalog_sources_yml(), sort_keys=False, width=100)),
+                       (GENERATED_MACROS, catalog_macros())):
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)

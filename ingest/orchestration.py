@@ -42,34 +42,32 @@ DEFAULT_ARGS = {
 }
 
 
-def source_ingest_dag(name: str, tables: dict[str, str], *, schedule: str, doc_md: str):
-    """fetch -> validate_and_land (one mapped task per snapshot file) -> announce (Assets).
+def source_ingest_dag(name: str):
+    """ingest_<name>, for the catalog DAG `name`: fetch -> validate_and_land (one mapped task per
+    snapshot file) -> announce (the Assets of the raw tables that changed). Everything it needs is
+    read from ingest.catalog, which imports nothing heavy."""
+    from ingest import catalog
 
-    tables: {source name: raw table} of the sources this DAG ingests (GeoNames has three);
-    named here, not looked up, so that parsing the DAG file imports nothing heavy."""
-    assets = [raw_asset(table) for table in tables.values()]
+    declared = catalog.dag(name)
+    sources = catalog.sources_of(name)
+    tables = [source.raw_table(table) for source in sources for table in source.tables]
+    assets = [raw_asset(table) for table in tables]
+    doc_md = f"### ingest_{name}\n{declared.description}\n\n" + "\n".join(
+        f"- **{s.name}** ({', '.join(f'`raw.{s.raw_table(t)}`' for t in s.tables)}): {s.description} "
+        f"Licence: {s.origin.licence}." for s in sources)
 
-    @dag(dag_id=f"ingest_{name}", schedule=schedule, start_date=START_DATE, catchup=False,
+    @dag(dag_id=f"ingest_{name}", schedule=declared.schedule, start_date=START_DATE, catchup=False,
          max_active_runs=1, default_args=DEFAULT_ARGS, tags=["citywh", "ingest", name],
-         doc_md=doc_md)
+         description=declared.description, doc_md=doc_md)
     def ingest_dag():
         @task(execution_timeout=timedelta(minutes=30))
         def fetch() -> list[str]:
             """Acquire every snapshot file (bundle or live); return their metadata paths."""
-            from ingest.acquire import acquire_all
             from ingest.config import settings
-            from ingest.errors import MissingSnapshotError
-            from ingest.sources import get_source
+            from ingest.pipeline import acquire
+            from ingest.sources import raw_table
 
-            paths, missing = [], []
-            for source_name in tables:
-                try:
-                    paths += [str(s.meta_path) for s in acquire_all(get_source(source_name), settings())]
-                except MissingSnapshotError as exc:
-                    missing.extend(exc.missing)
-            if missing:
-                raise MissingSnapshotError(missing)
-            return paths
+            return [str(s.meta_path) for s in acquire([raw_table(t) for t in tables], settings())]
 
         @task(pool=WRITER_POOL, map_index_template="{{ snapshot_label }}")
         def validate_and_land(meta_path: str) -> dict:
@@ -80,24 +78,23 @@ def source_ingest_dag(name: str, tables: dict[str, str], *, schedule: str, doc_m
             from ingest.errors import ParseError, ValidationFailed
             from ingest.pipeline import ingest_snapshot
             from ingest.snapshots import read_snapshot
-            from ingest.sources import get_source
+            from ingest.sources import table_of_file
 
             snapshot = read_snapshot(Path(meta_path))
-            source_name = snapshot.source
             get_current_context()["snapshot_label"] = \
-                f"{source_name}/{snapshot.key} {snapshot.sha256[:12]}"
+                f"{snapshot.source}/{snapshot.key} {snapshot.sha256[:12]}"
             try:
-                result = ingest_snapshot(get_source(source_name), snapshot, settings())
+                result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings())
             except (ValidationFailed, ParseError) as exc:
                 # Bad data does not get better on retry: fail at once, naming what failed.
                 raise AirflowFailException(str(exc)) from exc
-            log.info("%s/%s: %s %s rows", source_name, snapshot.key, result.status, result.rows)
-            return {"source": source_name, "key": snapshot.key, "status": result.status,
+            log.info("%s/%s: %s %s rows", snapshot.source, snapshot.key, result.status, result.rows)
+            return {"source": snapshot.source, "key": snapshot.key, "status": result.status,
                     "rows": result.rows}
 
         @task(outlets=assets)
         def announce(results: list[dict]) -> None:
-            """Emit the raw Asset only when a load changed raw, so the build runs when needed."""
+            """Emit the raw Assets only when a load changed raw, so the build runs when needed."""
             if not any(r["status"] == "landed" for r in results):
                 raise AirflowSkipException("every snapshot was already landed: nothing new")
 
@@ -106,27 +103,31 @@ def source_ingest_dag(name: str, tables: dict[str, str], *, schedule: str, doc_m
     return ingest_dag()
 
 
-def warehouse_build_dag(tables: list[str], *, doc_md: str):
+def warehouse_build_dag(*, doc_md: str):
     """On any raw Asset: make sure every raw table exists -> dbt, one Airflow task per dbt node
     rendered by Cosmos from the pre-built manifest (the city crosswalk is one of them) -> publish
     the serving file (Asset)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+    from ingest import catalog
     from ingest.config import DBT_MANIFEST_PATH, DBT_PROJECT_DIR, settings
+
+    tables = list(catalog.raw_tables())
 
     @dag(dag_id="warehouse_build", schedule=AssetAny(*(raw_asset(t) for t in tables)),
          start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
-         tags=["citywh", "dbt", "publish"], doc_md=doc_md)
+         tags=["citywh", "dbt", "publish"], doc_md=doc_md,
+         description="Rebuild the warehouse with dbt when a raw table changed, then publish the serving file.")
     def build_dag():
         @task(pool=WRITER_POOL)
         def prepare_raw_tables() -> None:
             """Create, empty, every raw table no source has landed yet, so dbt finds its sources."""
-            from ingest import landing
+            from ingest import warehouse
             from ingest.config import settings
-            from ingest.sources import SOURCES
+            from ingest.sources import raw_tables
 
-            created = landing.ensure_raw_tables(settings().warehouse_path, SOURCES.values())
+            created = warehouse.ensure_raw_tables(settings().warehouse_path, raw_tables().values())
             log.info("created empty raw tables: %s", created or "none")
 
         dbt = DbtTaskGroup(

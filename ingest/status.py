@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest import landing
+from ingest import warehouse
 from ingest.config import Settings
 
 
@@ -24,7 +24,7 @@ def read_status(settings: Settings) -> Status | None:
             break
     else:
         return None
-    with landing.connect(path, read_only=True) as con:
+    with warehouse.connect(path, read_only=True) as con:
         has_meta = con.execute("select count(*) from information_schema.tables "
                                "where table_schema = 'meta' and table_name = 'loads'").fetchone()[0]
         loads = []

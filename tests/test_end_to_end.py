@@ -72,7 +72,10 @@ def test_serving_file_answers_the_city_questions(built):
     assert _query(serving, "select country_iso3, continent_name from dim_country where country_iso2 = 'BO'") \
         == [("BOL", "South America")]
     licences = dict(_query(serving, "select source, licence from meta.sources"))
-    assert licences["un_wup"] == "CC BY 3.0 IGO" and licences["geonames_cities"] == "CC BY 4.0"
+    assert licences["un_wup"] == "CC BY 3.0 IGO" and licences["geonames"] == "CC BY 4.0"
+    flagged = _query(serving, "select source, non_commercial, share_alike from meta.sources "
+                              "where non_commercial or share_alike order by source")
+    assert flagged == [("climactor", True, False), ("wikipedia_twin_towns", False, True)]
 
 
 LONDON_NETWORKS = """
@@ -120,7 +123,7 @@ def test_serving_file_answers_the_network_questions(built):
     # Mumbai lists Yokohama and Yokohama lists Mumbai: one pair, asserted by both, in Wikidata
     # (2016) and in the Wikipedia lists (2026)
     assert [t[2:] for t in twins if t[0] == "Mumbai"] == [
-        ("twinned", "sister_cities:p190_2016, wikipedia_twin_towns:pairs_2026_02", True)]
+        ("twinned", "wikidata_p190:p190_2016, wikipedia_twin_towns:pairs_2026_02", True)]
     c40 = _query(serving, C40_POPULATION_2018)
     assert len(c40) == 79
     assert c40[0] == ("Tokyo", "Tokyo", 37_468_302, 13_843_403)  # agglomeration vs Tokyo-to
@@ -128,6 +131,10 @@ def test_serving_file_answers_the_network_questions(built):
     assert yokohama == ("Yokohama", "Yokohama", None, 3_779_391)  # inside Tokyo's agglomeration
     assert _query(serving, "select count(*) from fct_network_membership where non_commercial_only "
                            "and network_id = 'gcom'") == [(11_289,)]
+    # which source gives which roster comes from the catalog, not from a hand-kept column
+    assert _query(serving, "select network_id, roster_sources from dim_network where roster_held "
+                           "and network_id in ('c40', 'covenant_of_mayors', 'mayors_for_peace') order by 1") == [
+        ("c40", "c40_roster, climactor"), ("covenant_of_mayors", "climactor, covenant_of_mayors")]
 
 
 def test_serving_file_ranks_cities_and_lists_cooperation(built):

@@ -12,7 +12,9 @@ from ingest import landing
 from ingest.acquire import acquire_all
 from ingest.errors import CitywhError
 from ingest.pipeline import ingest_snapshot
-from ingest.sources.worldbank import SOURCE
+from ingest.sources import raw_table
+
+SOURCE = raw_table("worldbank__indicator_values")
 
 
 def _rows(settings, sql: str):

@@ -10,7 +10,9 @@ import pytest
 from ingest.acquire import acquire_all
 from ingest.config import settings
 from ingest.errors import MissingSnapshotError
-from ingest.sources.worldbank import SOURCE
+from ingest.sources import raw_table
+
+SOURCE = raw_table("worldbank__indicator_values")
 
 
 def test_bundle_seeds_the_store_with_metadata(citywh_env, bundle_dir):

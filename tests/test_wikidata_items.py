@@ -15,11 +15,13 @@ from wikidata_fixtures import _literal, _point, _uri, sparql_json
 
 from ingest.acquire import acquire, acquire_all
 from ingest.config import settings
+from ingest import catalog
+from ingest import warehouse as warehouse_db
 from ingest.errors import FetchError, ParseError
-from ingest.sources import get_source
-from ingest.sources import wikidata_items as wi
+from ingest.sources import raw_table
+from ingest.sources import wikidata_p190 as wi
 
-SOURCE = wi.SOURCE
+SOURCE = raw_table("wikidata_p190__items")
 VARS = ["item", "itemLabel", "geonames", "coord", "country"]
 
 
@@ -59,7 +61,7 @@ def parse(tmp_path, content: bytes) -> pl.DataFrame:
 
 
 def test_source_is_registered_live_only():
-    assert get_source("wikidata_items") is SOURCE and SOURCE.table == "wikidata__items"
+    assert SOURCE.name == "wikidata_p190__items"
     (spec,) = SOURCE.snapshots
     assert (spec.key, spec.optional, spec.bundle_glob) == ("items_live", True, None)
     assert spec.url.startswith("https://query.wikidata.org/sparql?query=")
@@ -67,7 +69,7 @@ def test_source_is_registered_live_only():
 
 def test_items_fold_to_one_row_per_qid(tmp_path):
     items = parse(tmp_path, ITEMS)
-    assert items.schema == pl.Schema(wi.SCHEMA)
+    assert items.schema == pl.Schema(wi.ITEMS)
     assert items.rows() == [
         ("Q84", "London", "GB", 51.507222222, -0.1275, 2643743, 1),
         ("Q1490", "Tokyo", "JP", None, None, 1850147, 2),
@@ -78,7 +80,7 @@ def test_items_fold_to_one_row_per_qid(tmp_path):
 
 
 def test_the_query_is_one_batched_query_over_every_twinned_item():
-    query = " ".join(wi.QUERY.split())
+    query = " ".join(catalog.P190_ITEMS_QUERY.split())
     assert "{ SELECT DISTINCT ?item WHERE { ?item wdt:P190 ?twin } }" in query
     for clause in ("?item wdt:P1566 ?geonames", "?item wdt:P625 ?coord", "?item wdt:P17/wdt:P297 ?country"):
         assert f"OPTIONAL {{ {clause} }}" in query
@@ -114,7 +116,7 @@ def test_bad_bindings_are_refused_naming_file_and_binding(tmp_path, bindings, wh
     with pytest.raises(ParseError) as caught:
         parse(tmp_path, sparql_json(VARS, bindings))
     message = str(caught.value)
-    assert message.startswith(f"[wikidata_items] cannot parse {tmp_path / 'items_live.json'}, {where}: ")
+    assert message.startswith(f"[wikidata_p190] cannot parse {tmp_path / 'items_live.json'}, {where}: ")
     assert reason in message
 
 
@@ -122,12 +124,12 @@ def test_answer_without_the_item_variable_or_items_is_refused(tmp_path):
     file = tmp_path / "items_live.json"
     with pytest.raises(ParseError) as caught:
         parse(tmp_path, sparql_json(["city", "cityLabel"], [{"city": _uri("Q84"), "cityLabel": _literal("London")}]))
-    assert str(caught.value) == (f"[wikidata_items] cannot parse {file}: the query returns no "
+    assert str(caught.value) == (f"[wikidata_p190] cannot parse {file}: the query returns no "
                                  "variable(s) ['item', 'itemLabel'] (vars: ['city', 'cityLabel'])")
     with pytest.raises(ParseError) as caught:
         parse(tmp_path, sparql_json(VARS, []))
-    assert str(caught.value) == f"[wikidata_items] cannot parse {file}: no items"
-    with pytest.raises(ParseError, match=r"^\[wikidata_items\] cannot parse .*items_live\.json: "
+    assert str(caught.value) == f"[wikidata_p190] cannot parse {file}: no items"
+    with pytest.raises(ParseError, match=r"^\[wikidata_p190\] cannot parse .*items_live\.json: "
                                          r"not SPARQL results JSON"):
         parse(tmp_path, b'[{"item": "http://www.wikidata.org/entity/Q84"}]')
 
@@ -137,8 +139,10 @@ def test_answer_without_the_item_variable_or_items_is_refused(tmp_path):
 @pytest.fixture
 def live(citywh_env, http_server, monkeypatch):
     monkeypatch.setenv("CITYWH_FETCH", "live")
-    spec = wi.spec_for(endpoint=http_server.url("/sparql"))
-    return settings(), http_server, dataclasses.replace(SOURCE, snapshots=(spec,)), spec
+    file = catalog.File(key="items_live", url=catalog.sparql_url(catalog.P190_ITEMS_QUERY, http_server.url("/sparql")),
+                        filename="items_live.json", optional=True)
+    pointed = dataclasses.replace(SOURCE, table=dataclasses.replace(SOURCE.table, files=(file,)))
+    return settings(), http_server, pointed, pointed.spec("items_live")
 
 
 def test_fetch_retries_a_busy_endpoint_and_sends_the_query(live):
@@ -147,9 +151,9 @@ def test_fetch_retries_a_busy_endpoint_and_sends_the_query(live):
     snapshot = acquire(source, spec, current)
     assert len(server.requests) == 2  # the 503 was retried
     sent = parse_qs(urlsplit(server.requests[-1]).query)
-    assert sent == {"query": [" ".join(wi.QUERY.split())], "format": ["json"]}
+    assert sent == {"query": [" ".join(catalog.P190_ITEMS_QUERY.split())], "format": ["json"]}
     assert snapshot.path.read_bytes() == ITEMS
-    assert wi.parse(snapshot.path, spec)["qid"].to_list() == ["Q84", "Q1490", "Q64", "Q1218", "Q38283"]
+    assert wi.parse_items(snapshot.path, spec)["qid"].to_list() == ["Q84", "Q1490", "Q64", "Q1218", "Q38283"]
 
 
 def test_fetch_refuses_an_html_page(live):
@@ -157,7 +161,7 @@ def test_fetch_refuses_an_html_page(live):
     server.routes["/sparql"] = [(200, b"<!DOCTYPE html>\n<html><head><title>Wikimedia Error</title>")]
     with pytest.raises(FetchError) as caught:
         acquire(source, spec, current)
-    assert str(caught.value).startswith(f"[wikidata_items] fetch failed for {spec.url}: ")
+    assert str(caught.value).startswith(f"[wikidata_p190] fetch failed for {spec.url}: ")
     assert str(caught.value).endswith(
         "response is not SPARQL JSON results (starts b'<!DOCTYPE html>\\n<html><head><title>Wikim')")
 
@@ -171,12 +175,12 @@ def test_offline_the_live_only_snapshot_is_skipped(citywh_env):
 def test_suite_passes_the_fixture_but_for_its_size(tmp_path):
     from ingest.validation import validate
 
-    outcome = validate(SOURCE.table, parse(tmp_path, ITEMS))
+    outcome = validate(SOURCE.name, parse(tmp_path, ITEMS))
     assert [line.split("(")[0] for line in outcome.failed] == ["expect_table_row_count_to_be_between"]
     bad = parse(tmp_path, ITEMS).with_columns(
         country_iso2=pl.when(pl.col("qid") == "Q84").then(pl.lit("UK")).otherwise("country_iso2"),
         geonameid=pl.when(pl.col("qid") == "Q1490").then(0).otherwise("geonameid"))
-    failed = validate(SOURCE.table, bad).failed
+    failed = validate(SOURCE.name, bad).failed
     assert any(line.startswith("expect_column_values_to_be_in_set(column='country_iso2'")
                and "'UK' at qid='Q84'" in line for line in failed), failed
     assert any(line.startswith("expect_column_values_to_be_between(column='geonameid'")
@@ -184,26 +188,25 @@ def test_suite_passes_the_fixture_but_for_its_size(tmp_path):
 
 
 def test_staging_model_empty_offline_then_one_row_per_qid(citywh_env, tmp_path):
-    from ingest import landing
     from ingest.dbt import run_dbt
 
     warehouse = citywh_env.warehouse_path
-    assert landing.ensure_raw_tables(warehouse, [SOURCE]) == ["wikidata__items"]
+    assert warehouse_db.ensure_raw_tables(warehouse, [SOURCE]) == ["wikidata_p190__items"]
 
     def staged() -> list[tuple]:
-        run_dbt(["build", "--select", "stg_wikidata__items"], citywh_env)  # the model and its tests
+        run_dbt(["build", "--select", "stg_wikidata_p190__items"], citywh_env)  # the model and its tests
         con = duckdb.connect(str(warehouse))
         try:
             return con.execute("select qid, label, country_iso2, latitude, longitude, geonameid, load_id "
-                               "from staging.stg_wikidata__items order by qid").fetchall()
+                               "from staging.stg_wikidata_p190__items order by qid").fetchall()
         finally:
             con.close()
 
     assert staged() == []
     items = parse(tmp_path, ITEMS)
-    with landing.connect(warehouse) as con:
+    with warehouse_db.connect(warehouse) as con:
         con.register("items", items.with_columns(_load_id=pl.lit("L1")).to_arrow())
-        con.execute("insert into raw.wikidata__items by name select * from items")
+        con.execute("insert into raw.wikidata_p190__items by name select * from items")
     rows = staged()
     assert [row[0] for row in rows] == ["Q1218", "Q1490", "Q38283", "Q64", "Q84"]
     assert rows[0] == ("Q1218", "Jerusalem", None, 31.778888888, 35.225555555, 281184, "L1")

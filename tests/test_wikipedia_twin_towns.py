@@ -29,10 +29,11 @@ from wikipedia_fixtures import (
 from ingest.acquire import acquire
 from ingest.config import settings
 from ingest.errors import FetchError, ParseError
-from ingest.sources import get_source
+from ingest import warehouse as warehouse_db
+from ingest.sources import raw_table
 from ingest.sources import wikipedia_twin_towns as wtt
 
-SOURCE = wtt.SOURCE
+SOURCE = raw_table("wikipedia_twin_towns__pairs")
 KEY = ["city_label", "city_country", "twin_label", "twin_country"]
 
 
@@ -60,10 +61,8 @@ def pair(frame: pl.DataFrame, city: str, twin: str) -> dict:
 # --- the real files -----------------------------------------------------------------------------
 
 def test_registered_with_its_licence_and_table():
-    assert get_source("wikipedia_twin_towns") is SOURCE
-    assert SOURCE.table == "wikipedia__twin_towns"
-    assert SOURCE.origin.licence == "CC BY-SA 4.0"
-    assert "share-alike" in SOURCE.origin.citation and "share-alike" in SOURCE.description
+    assert SOURCE.origin.licence == "CC BY-SA 4.0" and SOURCE.origin.share_alike
+    assert "share-alike" in SOURCE.origin.citation
     assert [s.key for s in SOURCE.snapshots] == ["pairs_2026_02", "geocoded_2026_02", "live_pages"]
     live = SOURCE.spec("live_pages")
     assert live.optional and live.bundle_glob is None
@@ -344,14 +343,13 @@ def test_live_page_that_is_no_parse_answer_is_refused(live, body, message):
 # --- the staging model -------------------------------------------------------------------------
 
 def test_staging_prefers_live_pages_and_takes_the_most_frequent_point(citywh_env):
-    """stg_wikipedia__twin_towns: pairs from live_pages once landed (else pairs_2026_02), each
+    """stg_wikipedia_twin_towns__pairs: pairs from live_pages once landed (else pairs_2026_02), each
     end with the point the geocoded file gives its (label, country) most often (ties: lowest
     latitude, then longitude), null where it gives none."""
-    from ingest import landing
     from ingest.dbt import run_dbt
 
     warehouse = citywh_env.warehouse_path
-    landing.ensure_raw_tables(warehouse, [SOURCE])
+    warehouse_db.ensure_raw_tables(warehouse, [SOURCE])
     rows = [  # snapshot, city, country, lat, lng, twin, country, lat, lng, list_page, source_row
         ("pairs_2026_02", "Berat", "Albania", None, None, "Amasya", "Turkey", None, None, None, 2),
         ("pairs_2026_02", "Berat", "Albania", None, None, "Fermo", "Italy", None, None, None, 3),
@@ -363,17 +361,17 @@ def test_staging_prefers_live_pages_and_takes_the_most_frequent_point(citywh_env
         ("geocoded_2026_02", "Sivas", "Turkey", 39.75, 37.02, "Amasya", "Turkey", 40.60, 35.90, None, 5),
     ]
     columns = ", ".join(wtt.SCHEMA)
-    with landing.connect(warehouse) as con:
-        con.executemany(f"insert into raw.wikipedia__twin_towns ({columns}, _load_id) "
+    with warehouse_db.connect(warehouse) as con:
+        con.executemany(f"insert into raw.wikipedia_twin_towns__pairs ({columns}, _load_id) "
                         f"values ({', '.join('?' * len(wtt.SCHEMA))}, 'L1')", rows)
 
     def staged() -> list[tuple]:
-        run_dbt(["run", "--select", "stg_wikipedia__twin_towns"], citywh_env)
+        run_dbt(["run", "--select", "stg_wikipedia_twin_towns__pairs"], citywh_env)
         con = duckdb.connect(str(warehouse))
         try:
             return con.execute("select snapshot, city_label, city_latitude, city_longitude, twin_label, "
                                "twin_latitude, twin_longitude, list_page, source_row, load_id "
-                               "from staging.stg_wikipedia__twin_towns order by source_row").fetchall()
+                               "from staging.stg_wikipedia_twin_towns__pairs order by source_row").fetchall()
         finally:
             con.close()
 
@@ -381,8 +379,8 @@ def test_staging_prefers_live_pages_and_takes_the_most_frequent_point(citywh_env
         ("pairs_2026_02", "Berat", 40.70, 19.95, "Amasya", 40.60, 35.90, None, 2, "L1"),
         ("pairs_2026_02", "Berat", 40.70, 19.95, "Fermo", None, None, None, 3, "L1"),
     ]
-    with landing.connect(warehouse) as con:
-        con.execute(f"insert into raw.wikipedia__twin_towns ({columns}, _load_id) values "
+    with warehouse_db.connect(warehouse) as con:
+        con.execute(f"insert into raw.wikipedia_twin_towns__pairs ({columns}, _load_id) values "
                     f"('live_pages', 'Berat', 'Albania', null, null, 'Bérat', 'France', null, null, "
                     f"'{EUROPE_TITLE}', 2, 'L2')")
     assert staged() == [("live_pages", "Berat", 40.70, 19.95, "Bérat", 43.37, 1.17, EUROPE_TITLE, 2, "L2")]

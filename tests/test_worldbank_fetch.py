@@ -11,7 +11,9 @@ from ingest.acquire import acquire
 from ingest.config import settings
 from ingest.errors import FetchError
 from ingest.snapshots import SnapshotStore, sha256_of
-from ingest.sources.worldbank import SOURCE
+from ingest.sources import raw_table
+
+SOURCE = raw_table("worldbank__indicator_values")
 
 PATH = "/v2/en/indicator/SP.POP.TOTL"
 

@@ -9,7 +9,10 @@ import pytest
 from worldbank_fixtures import SMALL_POPULATION, bulk_csv, bulk_zip
 
 from ingest.errors import ParseError
-from ingest.sources.worldbank import SOURCE, parse, parse_bulk_csv
+from ingest.sources import raw_table
+from ingest.sources.worldbank import parse, parse_bulk_csv
+
+SOURCE = raw_table("worldbank__indicator_values")
 
 
 def _real(bundle_dir: Path, key: str) -> pl.DataFrame:

@@ -1,5 +1,6 @@
-{#- Every roster raw table has ingest.sources.rosters.ROSTER_SCHEMA: one staging shape for all. -#}
-{% macro roster_staging(source_name, table_name) %}
+{#- Every roster raw table has the catalog's ROSTER_COLUMNS: one staging shape for all.
+    roster_staging('c40_roster', 'members') stages raw.c40_roster__members. -#}
+{% macro roster_staging(source_name, entity) %}
 select
     _source as roster_source,
     network_id,
@@ -18,5 +19,5 @@ select
     detail,
     _load_id as load_id,
     _snapshot_sha256 as snapshot_sha256
-from {{ source(source_name, table_name) }}
+from {{ source(source_name, source_name ~ '__' ~ entity) }}
 {% endmacro %}

@@ -38,13 +38,3 @@ def country_aliases() -> dict[str, str]:
     """Country names sources use that GeoNames does not ("USA", "Côte d’Ivoire") -> ISO2."""
     with open(HERE / "country_aliases.csv", newline="", encoding="utf-8") as handle:
         return {row["alias"]: row["iso2"] for row in csv.DictReader(handle)}
-
-
-NETWORK_REGISTRY = HERE.parent.parent / "dbt_project" / "seeds" / "networks.csv"
-
-
-@cache
-def networks() -> dict[str, dict[str, str]]:
-    """The network registry (a dbt seed, read here too): network_id -> its row."""
-    with open(NETWORK_REGISTRY, newline="", encoding="utf-8") as handle:
-        return {row["network_id"]: row for row in csv.DictReader(handle)}

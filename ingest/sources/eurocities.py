@@ -17,20 +17,10 @@ import polars as pl
 
 from ingest.errors import ParseError
 from ingest.http import download_checked, not_json
-from ingest.sources.base import Origin, SnapshotSpec, Source
-from ingest.sources.rosters import ROSTER_KEY, ROSTER_SCHEMA, finish_roster
+from ingest.sources.base import SnapshotSpec
+from ingest.sources.rosters import finish_roster
 
 NAME = "eurocities"
-URL = ("https://raw.githubusercontent.com/c-riq/city-vote/00edd7b8a24f123acc4af8e606e33c63f4de7791/"
-       "public-data/city-networks/eurocities/members-wikidata-enriched.json")
-ORIGIN = Origin(
-    producer="Eurocities (member list, eurocities.eu) enriched with Wikidata by c-riq/city-vote",
-    title="Eurocities members (members-wikidata-enriched.json)",
-    licence="facts from eurocities.eu; Wikidata CC0; no licence file in the repository",
-    licence_url="https://www.wikidata.org/wiki/Wikidata:Licensing",
-    citation="Eurocities member list (eurocities.eu), via c-riq/city-vote (2025-05-18).",
-    landing_page="https://eurocities.eu/cities/",
-)
 FIELDS = ("name_on_website", "wikidata_id", "latitude", "longitude", "country_name")
 
 
@@ -62,13 +52,3 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     frame = pl.DataFrame(rows, schema_overrides={"population": pl.Int64, "latitude": pl.Float64,
                                                  "longitude": pl.Float64})
     return finish_roster(frame, source=NAME, file=file, row_kind="member", merge_duplicates=True)
-
-
-SOURCE = Source(
-    name=NAME, origin=ORIGIN, table="roster__eurocities",
-    description="Eurocities members with Wikidata id, coordinates and population.",
-    snapshots=(SnapshotSpec(source=NAME, key="members", url=URL,
-                            filename="members-wikidata-enriched.json",
-                            bundle_glob="networks/eurocities_members_wikidata_enriched.json"),),
-    schema=ROSTER_SCHEMA, unique_key=ROSTER_KEY, fetch=fetch, parse=parse,
-)

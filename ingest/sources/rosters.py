@@ -9,26 +9,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from ingest.catalog import ROSTER_COLUMNS, ROSTER_KEY, registry_networks
 from ingest.errors import ParseError
-from ingest.reference import networks
+from ingest.sources.base import polars_schema
+from ingest.sources.formats import csv_with_header
 
-ROSTER_SCHEMA: dict[str, pl.DataType] = {
-    "network_id": pl.String(),
-    "member_key": pl.String(),  # the source's stable id of the member (QID, organisation id, name)
-    "member_name": pl.String(),
-    "country_code": pl.String(),  # ISO 3166-1 alpha-2 when the source gives a code
-    "country_name": pl.String(),
-    "latitude": pl.Float64(),
-    "longitude": pl.Float64(),
-    "wikidata_qid": pl.String(),
-    "population": pl.Int64(),  # as the source gives it, if at all
-    "role": pl.String(),  # member | signatory | creative city (field in detail) | initiative participant
-    "relation": pl.String(),  # membership | declaration (from the registry)
-    "joined_on": pl.Date(),  # when the source says so
-    "detail": pl.String(),  # source-specific: creative field, adhesion type, commitments ...
-    "source_row": pl.Int32(),  # line or Excel row in the file, for tracing a row back
-}
-ROSTER_KEY = ("network_id", "member_key")
+ROSTER_SCHEMA = polars_schema(ROSTER_COLUMNS)  # declared in ingest.catalog
 
 
 def finish_roster(frame: pl.DataFrame, *, source: str, file: str, row_kind: str = "line",
@@ -44,7 +30,7 @@ def finish_roster(frame: pl.DataFrame, *, source: str, file: str, row_kind: str 
 
     if frame.is_empty():
         raise fail("the roster is empty: no member rows")
-    registry = networks()
+    registry = registry_networks()
     unknown = frame.filter(~pl.col("network_id").is_in(list(registry)))
     if unknown.height:
         raise fail(f"network id {unknown['network_id'][0]!r} is not in the network registry "
@@ -84,3 +70,13 @@ def _merge_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
                       .then(pl.concat_str([pl.col("detail"), pl.lit("also listed as " ) + pl.col("_others")],
                                           separator="; ", ignore_nulls=True))
                       .otherwise(pl.col("detail"))).drop("_listing", "_count", "_others")
+
+
+def csv_roster(path, source: str, header: list[str], *, merge_duplicates: bool = False,
+               **columns: pl.Expr | str) -> pl.DataFrame:
+    """A roster published as one CSV file with a fixed header: each roster column given as an
+    expression over the file's columns (a plain string is a constant)."""
+    frame = csv_with_header(path, source, header)
+    return finish_roster(
+        frame.select("source_row", **{k: pl.lit(v) if isinstance(v, str) else v for k, v in columns.items()}),
+        source=source, file=str(path), merge_duplicates=merge_duplicates)

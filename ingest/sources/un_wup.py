@@ -17,51 +17,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from ingest.errors import FetchError, ParseError
 from ingest.http import download
-from ingest.sources.base import Origin, SnapshotSpec, Source
+from ingest.sources.base import SnapshotSpec, schema_of
+from ingest.sources.formats import excel_sheet
 
 NAME = "un_wup"
-BASE_URL = "https://population.un.org/wup/Download/Files"
 HEADER_EXCEL_ROW = 17
 ID_HEADER = ["Index", "Country Code", "Country or area", "City Code", "Urban Agglomeration", "Note",
              "Latitude", "Longitude"]
 FIRST_PROJECTION_YEAR = 2020  # WUP 2018: estimates to 2015 (and 2018), projections after
-FILES = {
-    # key: (file name, expected year columns)
-    "F12": ("WUP2018-F12-Cities_Over_300K.xls", list(range(1950, 2036, 5))),
-    "F22": ("WUP2018-F22-Cities_Over_300K_Annual.xls", list(range(1950, 2036))),
-}
+YEARS = {"F12": list(range(1950, 2036, 5)), "F22": list(range(1950, 2036))}  # year columns per file
 
-SCHEMA: dict[str, pl.DataType] = {
-    "file_code": pl.String(),  # F12 | F22
-    "country_m49": pl.Int32(),
-    "country_name": pl.String(),
-    "city_code": pl.Int32(),
-    "city_name": pl.String(),
-    "note_ids": pl.List(pl.Int32()),
-    "note_text": pl.String(),  # the NOTES sheet's texts for note_ids, joined by " | "
-    "latitude": pl.Float64(),
-    "longitude": pl.Float64(),
-    "year": pl.Int32(),
-    "population": pl.Int64(),  # persons
-    "population_thousands": pl.Float64(),  # as published
-    "is_projection": pl.Boolean(),
-    "excel_row": pl.Int32(),
-}
+SCHEMA = schema_of("un_wup__city_populations")
 
-ORIGIN = Origin(
-    producer="United Nations, Department of Economic and Social Affairs, Population Division",
-    title="World Urbanization Prospects: The 2018 Revision (files F12, F22)",
-    licence="CC BY 3.0 IGO",
-    licence_url="http://creativecommons.org/licenses/by/3.0/igo/",
-    citation="United Nations, Department of Economic and Social Affairs, Population Division "
-    "(2018). World Urbanization Prospects: The 2018 Revision, Online Edition.",
-    landing_page="https://population.un.org/wup/Download/",
-)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls container
 
@@ -74,18 +45,10 @@ def fetch(spec: SnapshotSpec) -> bytes:
 
 
 def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
-    file = str(path)
-    try:
-        workbook = fastexcel.read_excel(str(path))
-        if "Data" not in workbook.sheet_names:
-            raise ParseError(NAME, file, f"no sheet 'Data' (sheets: {workbook.sheet_names})")
-        # header_row=None, skip_rows=0: every row from Excel row 1, so grid row i is Excel row i+1
-        grid = workbook.load_sheet("Data", header_row=None, skip_rows=0, dtypes="string").to_polars()
-        notes = (workbook.load_sheet("NOTES", header_row=None, skip_rows=0, dtypes="string")
-                 .to_polars().to_series(0).to_list() if "NOTES" in workbook.sheet_names else [])
-    except fastexcel.FastExcelError as exc:
-        raise ParseError(NAME, file, f"not a readable Excel workbook ({exc})") from exc
-    return parse_grid(grid, notes, file=file, file_code=spec.key)
+    grid = excel_sheet(path, NAME, "Data", grid=True)
+    notes = excel_sheet(path, NAME, "NOTES", grid=True, required=False)
+    return parse_grid(grid, [] if notes is None else notes.to_series(0).to_list(), file=str(path),
+                      file_code=spec.key)
 
 
 def parse_notes(lines: list[str | None]) -> dict[int, str]:
@@ -103,7 +66,7 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
     def fail(reason: str, row: int | None = None, field: str | None = None) -> ParseError:
         return ParseError(NAME, file, reason, row=row, field=field, row_kind="Excel row")
 
-    expected_years = FILES[file_code][1]
+    expected_years = YEARS[file_code]
     header_index = HEADER_EXCEL_ROW - 1
     cells = [(v or "").strip() for v in grid.row(header_index)] if grid.height > header_index else []
     if cells[:len(ID_HEADER)] != ID_HEADER:
@@ -180,21 +143,3 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
         city_name=pl.col("city_name").str.strip_chars(),
     ).with_columns(is_projection=pl.col("year") >= FIRST_PROJECTION_YEAR) \
         .select(list(SCHEMA)).cast(SCHEMA).sort(["city_code", "year"])
-
-
-SOURCE = Source(
-    name=NAME,
-    origin=ORIGIN,
-    table="un_wup__city_populations",
-    description="UN WUP 2018 population of the 1,860 urban agglomerations with 300,000+ inhabitants "
-    "in 2018, 1950-2035 (F12 five-yearly, F22 annual), persons; 2020+ are projections.",
-    snapshots=tuple(
-        SnapshotSpec(source=NAME, key=key, url=f"{BASE_URL}/{filename}", filename=filename,
-                     bundle_glob=f"un_wup/{filename}")
-        for key, (filename, _) in FILES.items()
-    ),
-    schema=SCHEMA,
-    unique_key=("file_code", "city_code", "year"),
-    fetch=fetch,
-    parse=parse,
-)

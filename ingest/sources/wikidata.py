@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
 
+from ingest.catalog import WDQS as ENDPOINT  # noqa: F401
+from ingest.catalog import sparql_url  # noqa: F401
 from ingest.errors import ParseError
 
-ENDPOINT = "https://query.wikidata.org/sparql"
 ENTITY_PREFIX = "http://www.wikidata.org/entity/"
-
-
-def sparql_url(query: str, endpoint: str = ENDPOINT) -> str:
-    return f"{endpoint}?{urlencode({'query': ' '.join(query.split()), 'format': 'json'})}"
 
 
 def looks_wrong(content: bytes) -> str | None:

@@ -83,20 +83,12 @@ import polars as pl
 
 from ingest.errors import FetchError, ParseError
 from ingest.http import download_checked
-from ingest.sources.base import Origin, SnapshotSpec, Source
+from ingest import catalog
+from ingest.sources.base import SnapshotSpec, schema_of
 
 NAME = "wikipedia_twin_towns"
-TABLE = "wikipedia__twin_towns"
-SCHEMA: dict[str, pl.DataType] = {
-    "snapshot": pl.String(),
-    "city_label": pl.String(), "city_country": pl.String(),
-    "city_latitude": pl.Float64(), "city_longitude": pl.Float64(),
-    "twin_label": pl.String(), "twin_country": pl.String(),
-    "twin_latitude": pl.Float64(), "twin_longitude": pl.Float64(),
-    "list_page": pl.String(),
-    "source_row": pl.Int32(),
-}
-UNIQUE_KEY = ("snapshot", "city_label", "city_country", "twin_label", "twin_country")
+SCHEMA = schema_of("wikipedia_twin_towns__pairs")
+UNIQUE_KEY = catalog.raw_tables()["wikipedia_twin_towns__pairs"][1].unique_key
 PAIRS_HEADER = ["city1", "country1", "city2", "country2"]
 GEOCODED_HEADER = ["city1", "country1", "lat1", "lng1", "city2", "country2", "lat2", "lng2"]
 HEADERS = {"pairs_2026_02": PAIRS_HEADER, "geocoded_2026_02": GEOCODED_HEADER}
@@ -105,34 +97,7 @@ LIST_PREFIX = "List of twin towns and sister cities in "
 CONTINENTS = ("Africa", "Asia", "Europe", "North America", "Oceania", "South America")
 CONTINENT_PAGES = tuple(LIST_PREFIX + c for c in CONTINENTS)
 MAX_PAGES = 300  # the 2026-02 crawl found 81 country pages; far more means the pages changed shape
-API = "https://en.wikipedia.org/w/api.php"
-LIVE_URL = API + "?" + urlencode({"action": "parse", "prop": "text", "format": "json",
-                                  "formatversion": "2", "redirects": "1"})
 
-ORIGIN = Origin(
-    producer="Wikipedia contributors (en.wikipedia 'List of twin towns and sister cities in …' "
-    "pages), scraped by Hekman/twincities (2026-02)",
-    title="Lists of twin towns and sister cities (English Wikipedia)",
-    licence="CC BY-SA 4.0",
-    licence_url="https://creativecommons.org/licenses/by-sa/4.0/",
-    citation="Wikipedia contributors, \"List of twin towns and sister cities in …\" (Africa, Asia, "
-    "Europe, North America, Oceania, South America and their country pages), English Wikipedia, "
-    "retrieved 2026-02, scraped and geocoded by Erik Hekman (github.com/Hekman/twincities, "
-    "commit 84ebdec, code MIT). Text under CC BY-SA 4.0: attribution and share-alike required; "
-    "derived data must be shared under the same licence.",
-    landing_page="https://en.wikipedia.org/wiki/Lists_of_twin_towns_and_sister_cities",
-)
-GITHUB = "https://raw.githubusercontent.com/Hekman/twincities/84ebdec26ee6878367953cfbc56311ae6452752b"
-SPECS = (
-    SnapshotSpec(source=NAME, key="pairs_2026_02", url=f"{GITHUB}/twin_cities_raw.csv",
-                 filename="twin_cities_raw.csv",
-                 bundle_glob="sister_cities/wikipedia_twin_cities_2026-02_raw.csv"),
-    SnapshotSpec(source=NAME, key="geocoded_2026_02", url=f"{GITHUB}/app/public/twin_cities.csv",
-                 filename="twin_cities.csv",
-                 bundle_glob="sister_cities/wikipedia_twin_cities_2026-02_geocoded.csv"),
-    SnapshotSpec(source=NAME, key="live_pages", url=LIVE_URL, filename="live_pages.json",
-                 bundle_glob=None, optional=True),
-)
 
 
 # --- fetch ------------------------------------------------------------------------------------
@@ -595,13 +560,3 @@ def _parse_live(content: bytes, file: str) -> list[dict]:
                 continue  # namesakes with their own articles: the labels cannot tell them apart
             rows.append(_row(city, twin, title, position))
     return rows
-
-
-SOURCE = Source(
-    name=NAME, origin=ORIGIN, table=TABLE,
-    description="Twin-town pairs as the English Wikipedia lists give them (one row per listed "
-    "pair, direction as listed), from the 2026-02 scrape (pairs, and the same pairs geocoded) and "
-    "the live pages. Wikipedia text: CC BY-SA 4.0, attribution and share-alike required.",
-    snapshots=SPECS, schema=SCHEMA, unique_key=UNIQUE_KEY,
-    fetch=fetch, parse=parse,
-)

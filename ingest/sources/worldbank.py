@@ -22,7 +22,7 @@ import polars as pl
 from ingest.errors import FetchError, ParseError
 from ingest.http import download
 from ingest.reference import worldbank_aggregates
-from ingest.sources.base import Origin, SnapshotSpec, Source
+from ingest.sources.base import SnapshotSpec, schema_of
 
 NAME = "worldbank"
 INDICATORS = {
@@ -30,31 +30,12 @@ INDICATORS = {
     "SP.POP.TOTL": "Population, total",
     "SP.URB.TOTL.IN.ZS": "Urban population (% of total population)",
 }
-URL_TEMPLATE = "https://api.worldbank.org/v2/en/indicator/{code}?downloadformat=csv"
 ID_COLUMNS = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
 PREAMBLE_LINES = 4
 FIRST_DATA_LINE = PREAMBLE_LINES + 2  # 1-based line number of the first row after the header
 
-SCHEMA: dict[str, pl.DataType] = {
-    "country_code": pl.String(),
-    "country_name": pl.String(),
-    "is_aggregate": pl.Boolean(),
-    "indicator_code": pl.String(),
-    "indicator_name": pl.String(),
-    "year": pl.Int32(),
-    "value": pl.Float64(),
-    "last_updated": pl.Date(),
-}
+SCHEMA = schema_of("worldbank__indicator_values")
 
-ORIGIN = Origin(
-    producer="World Bank",
-    title="World Development Indicators",
-    licence="CC BY 4.0",
-    licence_url="https://datacatalog.worldbank.org/public-licenses#cc-by",
-    citation="World Bank, World Development Indicators (WDI). Indicators NY.GDP.MKTP.CD, "
-    "SP.POP.TOTL, SP.URB.TOTL.IN.ZS.",
-    landing_page="https://databank.worldbank.org/source/world-development-indicators",
-)
 
 
 def fetch(spec: SnapshotSpec) -> bytes:
@@ -149,26 +130,3 @@ def parse_bulk_csv(content: bytes, *, file: str, expected_indicator: str | None 
         value=pl.col("value"),
         last_updated=pl.lit(updated.group(1)).str.to_date(),
     ).sort(["country_code", "indicator_code", "year"]).cast(SCHEMA)
-
-
-SOURCE = Source(
-    name=NAME,
-    origin=ORIGIN,
-    table="worldbank__indicator_values",
-    description="World Bank WDI country and aggregate indicator values, one row per economy, "
-    "indicator and year with a reported value.",
-    snapshots=tuple(
-        SnapshotSpec(
-            source=NAME,
-            key=code,
-            url=URL_TEMPLATE.format(code=code),
-            filename=f"API_{code}_DS2_en_csv_v2.zip",
-            bundle_glob=f"worldbank/API_{code}_DS2_*.csv",
-        )
-        for code in INDICATORS
-    ),
-    schema=SCHEMA,
-    unique_key=("country_code", "indicator_code", "year"),
-    fetch=fetch,
-    parse=parse,
-)

@@ -2,8 +2,6 @@
 -- Every mention of a city by a source, one row per piece of evidence, in one shape for the matcher
 -- (int_city_matches): an entity (entity_type, entity_key) may have several rows - a Wikidata item
 -- named by three extracts, or given a country by a labelled pair of another source.
-{% set roster_models = ['c40', 'covenant_of_mayors', 'eurocities', 'unesco_creative_cities',
-                        'gpm_declaration', 'climactor', 'wikidata_members'] %}
 with wup as (
     -- both WUP files name the same agglomerations; one entity per UN city code
     select distinct
@@ -27,15 +25,15 @@ c40 as (
     select distinct
         'c40_city', c40_city_name, 'c40_gdp', c40_city_name, c40_country_name, null,
         null::double, null::double, null, null::bigint, null::bigint, null
-    from {{ ref('stg_c40__city_inventories') }}
+    from {{ ref('stg_c40_gdp__city_inventories') }}
 ),
 
 rosters as (
-    {% for name in roster_models %}
+    {% for roster in catalog_rosters() %}
     select
         'network_member', roster_source || ':' || member_key, roster_source, member_name,
         country_name, country_iso2, latitude, longitude, 'exact', population, null::bigint, wikidata_qid
-    from {{ ref('stg_networks__' ~ name ~ '_members') }}
+    from {{ ref(roster.model) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -92,10 +90,10 @@ propagated as (
 ),
 
 rosters_with_items as (
-    {% for name in roster_models %}
+    {% for roster in catalog_rosters() %}
     select roster_source, member_key, wikidata_qid, member_name, country_name, country_iso2, latitude, longitude,
            population
-    from {{ ref('stg_networks__' ~ name ~ '_members') }} where wikidata_qid is not null
+    from {{ ref(roster.model) }} where wikidata_qid is not null
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -116,7 +114,7 @@ wikidata_items as (
     select distinct
         m.entity_type, m.entity_key, 'wikidata_items (live)', i.label, null, i.country_iso2,
         i.latitude, i.longitude, 'exact', null::bigint, i.geonameid, i.qid
-    from {{ ref('stg_wikidata__items') }} i
+    from {{ ref('stg_wikidata_p190__items') }} i
     join (select entity_type, entity_key, wikidata_qid from stated where wikidata_qid is not null
           union
           select 'network_member', roster_source || ':' || member_key, wikidata_qid

@@ -5,8 +5,8 @@ select
     m.network_id,
     max(coalesce(w.weight, 1.0)) as service_value,
     bool_or(m.relation = 'membership') as is_membership,
-    bool_and(m.non_commercial_only) as non_commercial_only
-from {{ ref('fct_network_membership') }} m
+    bool_and(m.is_non_commercial_source) as non_commercial_only
+from {{ ref('int_network_memberships') }} m
 left join {{ ref('role_weights') }} w on w.role = m.role and w.relation = m.relation
 where m.geonameid is not null
 group by m.geonameid, m.network_id

@@ -1,4 +1,4 @@
--- Demographic and economic weight of every city in dim_city.
+-- Demographic and economic weight of every GeoNames city.
 --   population: the WUP 2018 estimate of the agglomeration the city heads, else the GeoNames
 --               gazetteer figure (city proper, year unstated), with its source named
 --   growth:     WUP 2000 -> 2020 (2020 is a UN projection from the 2018 revision)
@@ -11,22 +11,30 @@ with wup as (
         max(population) filter (where year = {{ reference_year }}) as population_wup,
         max(population) filter (where year = 2000) as population_2000,
         max(population) filter (where year = 2020) as population_2020
-    from {{ ref('fct_city_population') }}
-    where geonameid is not null
+    from {{ ref('stg_un_wup__city_populations') }} p
+    join {{ ref('int_un_wup__agglomerations') }} a using (wup_city_code)
+    where p.source_file = 'F22' and a.geonameid is not null
     group by geonameid
 ),
 
 reported_gdp as (
-    select geonameid, arg_max(gdp, year) as gdp_usd, max(year) as gdp_year
-    from {{ ref('fct_city_gdp') }}
-    where geonameid is not null and currency = 'USD'
-    group by geonameid
+    select m.geonameid, arg_max(i.gdp, i.year) as gdp_usd, max(i.year) as gdp_year
+    from {{ ref('stg_c40_gdp__city_inventories') }} i
+    join {{ ref('int_city_matches') }} m on m.entity_type = 'c40_city' and m.entity_key = i.c40_city_name
+    where m.geonameid is not null and i.gdp is not null and i.currency = 'USD'
+    group by m.geonameid
 ),
 
 national as (
     select country_code as country_iso3, gdp_usd / population as gdp_per_capita
-    from {{ ref('country_indicators') }}
+    from {{ ref('int_worldbank__country_years') }}
     where year = {{ reference_year }} and population > 0 and gdp_usd is not null
+),
+
+cities as (
+    select c.geonameid, k.country_iso3, c.population as gazetteer_population
+    from {{ ref('stg_geonames__cities') }} c
+    left join {{ ref('stg_geonames__countries') }} k using (country_iso2)
 )
 
 select
@@ -39,8 +47,7 @@ select
     coalesce(g.gdp_usd, coalesce(w.population_wup, c.gazetteer_population) * n.gdp_per_capita) as gdp_usd,
     coalesce(g.gdp_year, case when n.gdp_per_capita is not null then {{ reference_year }} end) as gdp_year,
     g.gdp_usd is null and n.gdp_per_capita is not null as gdp_is_estimated
-from {{ ref('dim_city') }} c
+from cities c
 left join wup w using (geonameid)
 left join reported_gdp g using (geonameid)
 left join national n using (country_iso3)
-where c.geonameid is not null

@@ -1,8 +1,8 @@
--- Every roster row of every source, with the GeoNames city the crosswalk resolved it to.
+-- Every roster row of every roster source of the catalog (ingest/catalog.py), with the city the
+-- crosswalk resolved it to; a source the catalog flags non-commercial is flagged here.
 with rosters as (
-    {% for name in ['c40', 'covenant_of_mayors', 'eurocities', 'unesco_creative_cities',
-                    'gpm_declaration', 'climactor', 'wikidata_members'] %}
-    select * from {{ ref('stg_networks__' ~ name ~ '_members') }}
+    {% for roster in catalog_rosters() %}
+    select * from {{ ref(roster.model) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -13,7 +13,7 @@ matches as (
 
 select
     r.*,
-    r.roster_source = 'climactor' as is_non_commercial_source,
+    r.roster_source in ({{ "'" ~ non_commercial_sources() | join("', '") ~ "'" }}) as is_non_commercial_source,
     m.city_id,
     m.geonameid,
     m.method as match_method,

@@ -17,7 +17,7 @@ from scipy.sparse.linalg import eigsh
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    pairs = dbt.ref("fct_city_partnership").pl()
+    pairs = dbt.ref("int_city_partnerships").pl()
     graph = nx.Graph()
     graph.add_edges_from(zip(pairs["city_id_a"].to_list(), pairs["city_id_b"].to_list()))
     nodes = sorted(graph.nodes)

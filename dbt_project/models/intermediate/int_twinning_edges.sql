@@ -2,15 +2,19 @@
 -- Every directed twinning edge from every twinning source, each end keyed as the crosswalk keys it:
 --   twinning_qid:  the Wikidata QID (2016 crawl, query-UI JSON, live query)
 --   twinning_name: '<label>|<country as written>' (2017 EU export, Wikipedia twin-town lists)
-with wikidata as (
+with labels as (
+    select qid, label from {{ ref('stg_wikidata_p190__labels') }}
+),
+
+wikidata as (
     select
-        'sister_cities' as source,
+        'wikidata_p190' as source,
         snapshot,
-        city_qid, city_label,
+        city_qid, coalesce(city_label, cl.label) as city_label,
         case when snapshot = 'p190_live' then null else city_country end as city_country_name,
         case when snapshot = 'p190_live' then city_country end as city_country_iso2,
         city_latitude, city_longitude, city_geonameid,
-        twin_qid, twin_label,
+        twin_qid, coalesce(twin_label, tl.label) as twin_label,
         case when snapshot = 'p190_live' then null else twin_country end as twin_country_name,
         case when snapshot = 'p190_live' then twin_country end as twin_country_iso2,
         twin_latitude, twin_longitude, twin_geonameid,
@@ -18,7 +22,9 @@ with wikidata as (
         'exact' as point_precision,
         relation_type,
         source_row
-    from {{ ref('stg_sister_cities__twinnings') }}
+    from {{ ref('stg_wikidata_p190__twinnings') }} t
+    left join labels cl on cl.qid = t.city_qid
+    left join labels tl on tl.qid = t.twin_qid
 ),
 
 wikipedia as (
@@ -33,7 +39,7 @@ wikipedia as (
         'approximate' as point_precision,
         null as relation_type,
         source_row
-    from {{ ref('stg_wikipedia__twin_towns') }}
+    from {{ ref('stg_wikipedia_twin_towns__pairs') }}
 ),
 
 edges as (

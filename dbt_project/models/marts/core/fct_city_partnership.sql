@@ -1,0 +1,13 @@
+-- One row per unordered pair of twinned cities, every twinning source folded into it
+-- (int_city_partnerships): the analysts' table, with its contract.
+select
+    cast(city_id_a as varchar) as city_id_a,
+    cast(city_id_b as varchar) as city_id_b,
+    cast(geonameid_a as bigint) as geonameid_a,
+    cast(geonameid_b as bigint) as geonameid_b,
+    cast(relation_type as varchar) as relation_type,
+    cast(sources as varchar) as sources,
+    cast(source_count as integer) as source_count,
+    cast(edges as integer) as edges,
+    cast(asserted_by_both as boolean) as asserted_by_both
+from {{ ref('int_city_partnerships') }}

@@ -1,0 +1,1 @@
+{{ roster_staging('covenant_of_mayors', 'members') }}

@@ -1,0 +1,1 @@
+{{ roster_staging('eurocities', 'members') }}

@@ -1,0 +1,1 @@
+{{ roster_staging('gpm_declaration', 'signatories') }}

@@ -1,1 +1,0 @@
-{{ roster_staging('networks', 'roster__eurocities') }}

@@ -1,0 +1,1 @@
+{{ roster_staging('unesco_creative_cities', 'members') }}

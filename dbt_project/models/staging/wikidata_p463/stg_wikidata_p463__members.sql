@@ -1,0 +1,1 @@
+{{ roster_staging('wikidata_p463', 'members') }}

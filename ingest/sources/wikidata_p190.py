@@ -1,0 +1,239 @@
+"""Wikidata twinned administrative bodies (P190): three tables of one source.
+
+twinnings  directed edges, as each extract gives them:
+  p190_2016      relations.tsv of L3viathan/sister-cities (2016 crawl from Weimar): "QID<TAB>QID"
+                 per directed edge, no header; labels come from the labels table (names.tsv)
+  p190_eu_2017   the Programming Historian lesson's WDQS export (rogorido/sistercities): TSV with
+                 header origincityLabel, origincountry, originlat, originlong, originpopulation,
+                 sistercityLabel, destinationlat, destinationlong, destinationpopulation,
+                 destination_countryLabel, dist, eu; labels and countries, no QIDs
+  p190_query_ui  the WDQS web UI's simplified JSON download (displayn/sistercities):
+                 [{"item": <uri>, "itemLabel", "sistercity": <uri>, "sistercityLabel"}, ...]
+  p190_live      live, optional: every P190 pair between items with coordinates, in the
+                 sparql-results+json format, with labels, country codes, coordinates and GeoNames
+                 ids (P1566)
+  Parsed: one row per directed edge as the file gives it. P190 is asymmetric (A lists B, B may not
+  list A): pairs are symmetrised and deduplicated in dbt (fct_city_partnership), after both ends
+  are resolved. No file says whether a tie is "sister", "partner" or "friendship": the relation
+  is "twinned" unless a source says otherwise.
+labels     "QID<TAB>label" per line of the 2016 crawl's names.tsv, no header; the crawler preferred
+           German, then English, French, Italian, Spanish labels ("Frankfurt am Main", "Konstanza").
+items      live, optional: one batched WDQS query for every item with a P190 (query in
+           ingest.catalog), with its GeoNames id (P1566), point (P625) and country (P17/P297);
+           one row per QID: the smallest GeoNames id where Wikidata has several, the first point,
+           the country only where every row agrees.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from ingest.errors import ParseError
+from ingest.http import download_checked
+from ingest.sources import wikidata
+from ingest.sources.base import SnapshotSpec, schema_of
+
+NAME = "wikidata_p190"
+TWINNINGS = schema_of("wikidata_p190__twinnings")
+LABELS = schema_of("wikidata_p190__labels")
+ITEMS = schema_of("wikidata_p190__items")
+SIDE = ("qid", "label", "country", "latitude", "longitude", "geonameid")
+EU_2017_HEADER = ["origincityLabel", "origincountry", "originlat", "originlong", "originpopulation",
+                  "sistercityLabel", "destinationlat", "destinationlong", "destinationpopulation",
+                  "destination_countryLabel", "dist", "eu"]
+QID = re.compile(r"Q[1-9][0-9]*")
+GEONAMEID = re.compile(r"[0-9]{1,18}")  # fits Int64
+
+
+# --- twinnings --------------------------------------------------------------------------------
+
+def fetch_twinnings(spec: SnapshotSpec) -> bytes:
+    if spec.key == "p190_live":
+        return download_checked(NAME, spec.url, wikidata.looks_wrong)
+    return download_checked(NAME, spec.url, lambda c: "response is HTML, not data"
+                            if c.lstrip()[:1] == b"<" else None)
+
+
+def parse_twinnings(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    file, content = str(path), path.read_bytes()
+    rows = {"p190_2016": _parse_2016, "p190_eu_2017": _parse_eu_2017,
+            "p190_query_ui": _parse_query_ui, "p190_live": _parse_live}[spec.key](content, file)
+    if not rows:
+        raise ParseError(NAME, file, "no twinning pairs in the file")
+    frame = pl.DataFrame(rows, schema={k: v for k, v in TWINNINGS.items() if k != "snapshot"},
+                         orient="row" if isinstance(rows[0], tuple) else None)
+    frame = frame.with_columns(snapshot=pl.lit(spec.key), relation_type=pl.lit("twinned"))
+    self_pairs = frame.filter((pl.col("city_qid") == pl.col("twin_qid")) & pl.col("city_qid").is_not_null())
+    if self_pairs.height:
+        raise ParseError(NAME, file, f"{self_pairs['city_qid'][0]} is twinned with itself",
+                         row=self_pairs["source_row"][0])
+    return frame.unique(["city_qid", "city_label", "city_country", "twin_qid", "twin_label", "twin_country"],
+                        keep="first", maintain_order=True).select(list(TWINNINGS)).cast(TWINNINGS)
+
+
+def _empty_side() -> dict:
+    return dict.fromkeys(SIDE)
+
+
+def _row(number: int, city: dict, twin: dict) -> dict:
+    return {**{f"city_{k}": v for k, v in city.items()}, **{f"twin_{k}": v for k, v in twin.items()},
+            "relation_type": None, "source_row": number}
+
+
+def _parse_2016(content: bytes, file: str) -> list[dict]:
+    rows = []
+    for number, line in enumerate(content.decode("utf-8").splitlines(), start=1):
+        parts = line.strip().split("\t")
+        if len(parts) != 2 or not all(p.startswith("Q") and p[1:].isdigit() for p in parts):
+            raise ParseError(NAME, file, "expected 'QID<TAB>QID'", row=number)
+        rows.append(_row(number, {**_empty_side(), "qid": parts[0]}, {**_empty_side(), "qid": parts[1]}))
+    return rows
+
+
+def _parse_eu_2017(content: bytes, file: str) -> list[dict]:
+    try:
+        frame = pl.read_csv(io.BytesIO(content), separator="\t", infer_schema=False, quote_char=None)
+    except pl.exceptions.PolarsError as exc:
+        raise ParseError(NAME, file, f"malformed TSV ({exc})") from exc
+    if frame.columns != EU_2017_HEADER:
+        raise ParseError(NAME, file, f"header {frame.columns}, expected {EU_2017_HEADER}", row=1)
+    rows = []
+    for number, r in enumerate(frame.iter_rows(named=True), start=2):
+        if not r["origincityLabel"] or not r["sistercityLabel"]:
+            raise ParseError(NAME, file, "pair without a city label", row=number, field="sistercityLabel")
+        rows.append(_row(number,
+                         {**_empty_side(), "label": r["origincityLabel"], "country": r["origincountry"],
+                          "latitude": _float(r["originlat"]), "longitude": _float(r["originlong"])},
+                         {**_empty_side(), "label": r["sistercityLabel"],
+                          "country": r["destination_countryLabel"],
+                          "latitude": _float(r["destinationlat"]), "longitude": _float(r["destinationlong"])}))
+    return rows
+
+
+def _parse_query_ui(content: bytes, file: str) -> list[dict]:
+    try:
+        items = json.loads(content)
+    except ValueError as exc:
+        raise ParseError(NAME, file, f"not JSON ({exc})") from exc
+    if not isinstance(items, list):
+        raise ParseError(NAME, file, "expected the query UI's JSON list of {item, sistercity, ...}")
+    rows = []
+    for number, item in enumerate(items, start=1):
+        missing = [k for k in ("item", "sistercity") if k not in item]
+        if missing:
+            raise ParseError(NAME, file, f"row lacks {missing[0]!r}", row=number, field=missing[0],
+                             row_kind="element")
+        rows.append(_row(number,
+                         {**_empty_side(), "qid": wikidata.qid(item["item"]), "label": item.get("itemLabel")},
+                         {**_empty_side(), "qid": wikidata.qid(item["sistercity"]),
+                          "label": item.get("sistercityLabel")}))
+    return rows
+
+
+def _parse_live(content: bytes, file: str) -> list[dict]:
+    rows = []
+    bindings = wikidata.parse_bindings(content, source=NAME, file=file,
+                                       required=("city", "cityLabel", "twin", "twinLabel"))
+    for number, b in enumerate(bindings, start=1):
+        sides = []
+        for side in ("city", "twin"):
+            latitude, longitude = wikidata.point(b.get(f"{side}Coord"))
+            sides.append({"qid": wikidata.qid(b[side]), "label": b[f"{side}Label"],
+                          "country": b.get(f"{side}Country"), "latitude": latitude,
+                          "longitude": longitude, "geonameid": b.get(f"{side}Geonames")})
+        rows.append(_row(number, *sides))
+    return rows
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+def fetch_labels(spec: SnapshotSpec) -> bytes:
+    return download_checked(NAME, spec.url, lambda c: None if c[:1] == b"Q" else "response is not a QID list")
+
+
+def parse_labels(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        qid, sep, label = line.partition("\t")
+        if not sep or not qid.startswith("Q") or not qid[1:].isdigit() or not label.strip():
+            raise ParseError(NAME, str(path), "expected 'QID<TAB>label'", row=number)
+        rows.append((qid, label.strip(), number))
+    if not rows:
+        raise ParseError(NAME, str(path), "no labels")
+    frame = pl.DataFrame(rows, schema=LABELS, orient="row")
+    duplicated = frame.filter(pl.col("qid").is_duplicated())
+    if duplicated.height:
+        raise ParseError(NAME, str(path), f"{duplicated['qid'][0]} labelled twice",
+                         row=duplicated["source_row"][1])
+    return frame
+
+
+# --- items -------------------------------------------------------------------------------------
+
+def fetch_items(spec: SnapshotSpec) -> bytes:
+    return download_checked(NAME, spec.url, wikidata.looks_wrong)
+
+
+def parse_items(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
+    file = str(path)
+    bindings = wikidata.parse_bindings(path.read_bytes(), source=NAME, file=file,
+                                       required=("item", "itemLabel"))
+    if not bindings:
+        raise ParseError(NAME, file, "no items")
+    items: dict[str, dict] = {}
+    for number, binding in enumerate(bindings, start=1):
+        def refuse(reason: str, field: str) -> ParseError:
+            return ParseError(NAME, file, reason, row=number, field=field, row_kind="binding")
+
+        qid = wikidata.qid(binding["item"])
+        if qid is None or not QID.fullmatch(qid):
+            raise refuse(f"item {binding['item']!r} is not a Wikidata entity "
+                         f"({wikidata.ENTITY_PREFIX}Q...)", "item")
+        geonames = binding.get("geonames")
+        if geonames is not None and not GEONAMEID.fullmatch(geonames):
+            raise refuse(f"GeoNames id {geonames!r} of {qid} is not an unsigned integer", "geonames")
+        latitude, longitude = _point(binding.get("coord"), qid, refuse)
+        item = items.get(qid)
+        if item is None:
+            items[qid] = {"qid": qid, "label": binding["itemLabel"], "countries": set(),
+                          "latitude": latitude, "longitude": longitude,
+                          "geonameid": None, "source_row": number}
+            item = items[qid]
+        elif item["latitude"] is None and latitude is not None:
+            item["latitude"], item["longitude"] = latitude, longitude
+        if geonames is not None:
+            geonameid = int(geonames)
+            item["geonameid"] = geonameid if item["geonameid"] is None else min(item["geonameid"], geonameid)
+        if binding.get("country") is not None:
+            item["countries"].add(binding["country"])
+    rows = [{**{k: v for k, v in item.items() if k != "countries"},
+             "country_iso2": next(iter(item["countries"])) if len(item["countries"]) == 1 else None}
+            for item in items.values()]
+    return pl.DataFrame(rows, schema=ITEMS)
+
+
+def _point(wkt: str | None, qid: str, refuse) -> tuple[float | None, float | None]:
+    if wkt is None:
+        return None, None
+    try:
+        latitude, longitude = wikidata.point(wkt)
+    except ValueError:  # "Point(1..2 3)": the pattern lets it through, float() does not
+        latitude = longitude = None
+    if latitude is None or longitude is None:
+        raise refuse(f"coordinates {wkt!r} of {qid} are not a WKT Point(lon lat)", "coord")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise refuse(f"coordinates {wkt!r} of {qid} are out of range (latitude {latitude}, "
+                     f"longitude {longitude})", "coord")
+    return latitude, longitude
