@@ -12,7 +12,7 @@ import importlib.metadata
 import importlib.resources
 from pathlib import Path
 
-from ingest.config import Settings
+from ingest.config import CURATED_DIR, REPO_ROOT, Settings
 from ingest.errors import FetchError, MissingSnapshotError
 from ingest.snapshots import Snapshot, SnapshotStore
 from ingest.sources.base import RawTable, SnapshotSpec
@@ -41,6 +41,10 @@ def packaged_file(spec: SnapshotSpec) -> tuple[Path, str] | None:
 def acquire(table: RawTable, spec: SnapshotSpec, settings: Settings) -> Snapshot:
     """Return a stored snapshot of spec, storing it first if needed."""
     store = SnapshotStore(settings.store_dir)
+    if spec.curated:  # kept in this repository; there is nothing to download
+        path = CURATED_DIR / spec.filename
+        return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url, origin=table.origin,
+                          acquired_via=f"curated:{path.relative_to(REPO_ROOT)}")
     if settings.fetch_mode != "live":
         path = bundle_file(spec, settings.bundle_dir)
         if path is not None:

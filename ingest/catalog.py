@@ -58,6 +58,10 @@ class File:
     bundle_glob: str | None = None  # relative to the offline bundle (../shared/snapshots)
     package_file: str | None = None  # "package:relative/path" shipped by an installed package
     optional: bool = False  # live-only: skipped, not reported missing, when offline
+    curated: bool = False  # kept in ingest/curated/<filename>, typed in by hand from the pages its
+    #                        rows cite (url: the main one); never downloaded
+    as_of: str | None = None  # ISO date the file's content refers to, where its rows do not say
+    #                           (a live download without one is as of the day it was fetched)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class Table:
     nullable_key: bool = False  # key columns may be null (an extract gives QIDs or labels)
     roster: bool = False  # a city-network roster (ingest.sources.rosters.ROSTER_COLUMNS)
     networks: tuple[str, ...] | str = ()  # a roster's registry networks ("networks": any of them)
+    roster_kind: str | None = None  # complete | compilation | evidence (see ROSTER_KINDS)
+    evidence_only: tuple[str, ...] = ()  # networks the roster lists too few members of to count
 
     def file_list(self) -> tuple[File, ...]:
         return self.files() if callable(self.files) else self.files
@@ -108,6 +114,10 @@ class Table:
         if self.networks != "networks":
             return tuple(self.networks)
         return tuple(n for n, row in registry_networks().items() if row["wikidata_qid"])
+
+    def kind_for(self, network_id: str) -> str | None:
+        """What this roster is for one network (a compilation may hold mere evidence of some)."""
+        return "evidence" if network_id in self.evidence_only else self.roster_kind
 
     @property
     def live_only(self) -> bool:
@@ -135,6 +145,16 @@ class Dag:
 
 # --- shared declarations ------------------------------------------------------------------------
 
+# What a roster says about a network's membership, which decides who is a current member
+# (dbt int_network_memberships): the latest complete roster of a network defines its current members.
+ROSTER_KINDS = {
+    "complete": "the network's own full list at its date (a member not on the latest one is former)",
+    "compilation": "a third party's list of members of one or more networks (ClimActor, Wikidata, "
+                   "Open Earth Foundation's inventory cities): current as of its date where no "
+                   "complete roster is held",
+    "evidence": "individual statements by the network or the member city, each with its page",
+}
+
 # Every roster is parsed into one shape (ingest.sources.rosters): one row per (network, member).
 ROSTER_COLUMNS = {
     "network_id": "str",
@@ -150,19 +170,27 @@ ROSTER_COLUMNS = {
     "relation": "str",  # membership | declaration (from the registry)
     "joined_on": "date",
     "detail": "str",  # source-specific: creative field, adhesion type, commitments ...
+    "status": "str",  # current | former, where the source says; null: listed without a status
+    "as_of": "date",  # the date the source's listing refers to (release, scrape, statement)
+    "left_on": "date",  # the date the member left, where the source says
+    "evidence_url": "str",  # the page stating this row, where rows cite their own
     "source_row": "int32",  # line or Excel row in the file, for tracing a row back
 }
 ROSTER_KEY = ("network_id", "member_key")
 
 
 def roster(entity: str, description: str, files: tuple[File, ...] | Callable[[], tuple[File, ...]],
-           networks: tuple[str, ...] | str, rows: tuple[int, int]) -> Table:
+           networks: tuple[str, ...] | str, rows: tuple[int, int], kind: str,
+           evidence_only: tuple[str, ...] = ()) -> Table:
+    assert kind in ROSTER_KINDS, kind
     return Table(
         entity=entity, description=description, columns=ROSTER_COLUMNS, unique_key=ROSTER_KEY,
-        files=files, rows=rows, roster=True, networks=networks,
+        files=files, rows=rows, roster=True, networks=networks, roster_kind=kind,
+        evidence_only=evidence_only,
         not_null=("member_name", "relation", "role", "source_row"),
         checks=(in_set("network_id", networks), in_set("network_id", "networks"),
                 in_set("relation", ("membership", "declaration")), in_set("country_code", "iso2"),
+                in_set("status", ("current", "former")),
                 between("latitude", -90, 90), between("longitude", -180, 180),
                 between("population", 0, 40_000_000)))
 
@@ -202,8 +230,9 @@ def p463_files() -> tuple[File, ...]:
 
 P190_LIVE_QUERY = """
 SELECT ?city ?cityLabel ?cityCountry ?cityCoord ?cityGeonames
-       ?twin ?twinLabel ?twinCountry ?twinCoord ?twinGeonames WHERE {
-  ?city wdt:P190 ?twin .
+       ?twin ?twinLabel ?twinCountry ?twinCoord ?twinGeonames ?start ?end WHERE {
+  ?city p:P190 ?statement . ?statement ps:P190 ?twin .
+  OPTIONAL { ?statement pq:P580 ?start } OPTIONAL { ?statement pq:P582 ?end }
   ?city wdt:P625 ?cityCoord . ?twin wdt:P625 ?twinCoord .
   OPTIONAL { ?city wdt:P17/wdt:P297 ?cityCountry } OPTIONAL { ?twin wdt:P17/wdt:P297 ?twinCountry }
   OPTIONAL { ?city wdt:P1566 ?cityGeonames } OPTIONAL { ?twin wdt:P1566 ?twinGeonames }
@@ -224,6 +253,9 @@ WORLDBANK_INDICATORS = ("NY.GDP.MKTP.CD", "SP.POP.TOTL", "SP.URB.TOTL.IN.ZS")
 C40_OEF = f"{GITHUB}/Open-Earth-Foundation/ClimateTRACE_C40/356c31e28be89b3edbcb25f3aaa87984e7ad0f77"
 CITY_VOTE = f"{GITHUB}/c-riq/city-vote"
 HEKMAN = f"{GITHUB}/Hekman/twincities/84ebdec26ee6878367953cfbc56311ae6452752b"
+YOKOHAMA_EXCHANGE = "https://www.city.yokohama.lg.jp/city-info/seisaku/kokusai/kokusai/exchange.html"
+# the types of tie a source may state; "unspecified" where it states none (never a guess)
+RELATION_TYPES = ("sister", "partner", "friendship", "cooperation", "unspecified")
 WIKIDATA_CC0 = dict(licence="CC0 1.0", licence_url="https://creativecommons.org/publicdomain/zero/1.0/")
 
 # --- the DAGs -----------------------------------------------------------------------------------
@@ -413,7 +445,8 @@ SOURCES = (
             "members", "C40 member cities (those with a GPC inventory), one row per city.",
             (File(key="c40_cities", url=f"{C40_OEF}/data/processed/C40_cities.csv",
                   filename="C40_cities.csv", bundle_glob="networks/c40_cities_oef.csv"),),
-            ("c40",), rows=(50, 120)),),  # C40 has ~97 members; these are those with an inventory
+            # C40 has ~97 members; these are those with an inventory: a subset, not the roster
+            ("c40",), rows=(50, 120), kind="compilation"),),
     ),
     Source(
         name="covenant_of_mayors",
@@ -435,8 +468,9 @@ SOURCES = (
                   url=f"{GITHUB}/LisaMarieKauck/OfflineMARLCityNetworkClimate/"
                   "a281afc7cade86eb28471a8f8c8586ebedf4d742/Data/df1_Signatories_2024.xlsx",
                   filename="df1_Signatories_2024.xlsx",
-                  bundle_glob="networks/gcom_mycovenant_df1_Signatories_*.xlsx"),),
-            ("covenant_of_mayors",), rows=(5_000, 20_000)),),
+                  bundle_glob="networks/gcom_mycovenant_df1_Signatories_*.xlsx",
+                  as_of="2024-01-01"),),  # "5th Release, January 2024"
+            ("covenant_of_mayors",), rows=(5_000, 20_000), kind="complete"),),
     ),
     Source(
         name="eurocities",
@@ -454,8 +488,9 @@ SOURCES = (
             (File(key="members", url=f"{CITY_VOTE}/00edd7b8a24f123acc4af8e606e33c63f4de7791/"
                   "public-data/city-networks/eurocities/members-wikidata-enriched.json",
                   filename="members-wikidata-enriched.json",
-                  bundle_glob="networks/eurocities_members_wikidata_enriched.json"),),
-            ("eurocities",), rows=(100, 300)),),
+                  bundle_glob="networks/eurocities_members_wikidata_enriched.json",
+                  as_of="2025-05-18"),),  # the commit's date
+            ("eurocities",), rows=(100, 300), kind="complete"),),
     ),
     Source(
         name="unesco_creative_cities",
@@ -473,8 +508,9 @@ SOURCES = (
             "members", "UNESCO Creative Cities, one row per city with its creative field.",
             (File(key="members", url=f"{GITHUB}/DorobantuDiana/Creative-Cities_UNESCO-Network/"
                   "89fcc2f7ee1a0f8e3ce7039764c6b078915c8513/DataScraper/data/data.csv",
-                  filename="data.csv", bundle_glob="networks/unesco_creative_cities_scraped_*.csv"),),
-            ("unesco_creative_cities",), rows=(200, 500)),),
+                  filename="data.csv", bundle_glob="networks/unesco_creative_cities_scraped_*.csv",
+                  as_of="2024-10-01"),),  # the scrape's date
+            ("unesco_creative_cities",), rows=(200, 500), kind="complete"),),
     ),
     Source(
         name="gpm_declaration",
@@ -496,7 +532,7 @@ SOURCES = (
                   "global-declaration-of-mayors-for-democracy/signatures.csv",
                   filename="signatures.csv",
                   bundle_glob="networks/global_parliament_of_mayors_declaration_signatures.csv"),),
-            ("global_parliament_of_mayors",), rows=(100, 1_000)),),
+            ("global_parliament_of_mayors",), rows=(100, 1_000), kind="complete"),),
     ),
     Source(
         name="climactor",
@@ -519,9 +555,53 @@ SOURCES = (
                   url=f"{GITHUB}/datadrivenenvirolab/ClimActor/ea05cc92f048289195824c9abc329df7ca496b3f/"
                   "data-raw/subnational_contextuals_database_Dec2022.csv",
                   filename="subnational_contextuals_database_Dec2022.csv",
-                  bundle_glob="networks/climactor_subnational_contextuals_Dec2022.csv"),),
+                  bundle_glob="networks/climactor_subnational_contextuals_Dec2022.csv",
+                  as_of="2022-12-01"),),  # codes with a year (C40Cities2019) are as of that year
             ("c40", "gcom", "covenant_of_mayors", "climate_mayors", "under2_coalition", "iclei"),
-            rows=(5_000, 30_000)),),
+            # ClimActor names 8 of ICLEI's 2,500+ members: evidence of those, no measure of ICLEI
+            rows=(5_000, 30_000), kind="compilation", evidence_only=("iclei",)),),
+    ),
+    Source(
+        name="c40_cities",
+        description="C40's own list of its member cities, as the c40.org homepage shows it (names "
+        "only; the count it states is checked against the names).",
+        origin=Origin(
+            producer="C40 Cities Climate Leadership Group",
+            title="C40 member cities (c40.org homepage: \"C40 has 97 member cities\")",
+            licence="C40.org Terms of Use (facts: the names of member cities)",
+            licence_url="https://www.c40.org/terms-of-use/",
+            citation="C40 Cities, https://www.c40.org/ (member cities list, as of January 2025).",
+            landing_page="https://www.c40.org/cities/"),
+        dag="networks",
+        tables=(roster(
+            "members", "C40 member cities: current (on C40's list) and former (once listed by "
+            "C40 or a compilation, no longer on C40's list), with C40's display names.",
+            (File(key="homepage", url="https://www.c40.org/", filename="c40_homepage.html", optional=True),
+             # offline: the same list read from the stored page, with each city's country
+             File(key="members_2025", url="https://www.c40.org/", filename="c40_members.csv",
+                  curated=True, as_of="2025-01-01")),
+            ("c40",), rows=(80, 130), kind="complete"),),
+    ),
+    Source(
+        name="membership_statements",
+        description="Memberships stated one by one by a network or by the member city itself, for "
+        "networks whose roster is not held (Mayors for Peace, Metropolis, UCLG, UCLG-ASPAC, GO "
+        "SMART, ICLEI, CityNet): each row cites its page and quotes it.",
+        origin=Origin(
+            producer="citywh, from the networks' and cities' own pages (cited per row)",
+            title="City-network membership statements",
+            licence="facts with citations; quotes are short excerpts of the cited pages",
+            licence_url="https://www.mayorsforpeace.org/en/",
+            citation="Per row: evidence_url and the quoted statement (see ingest/curated/README.md).",
+            landing_page="https://www.mayorsforpeace.org/en/"),
+        dag="networks",
+        tables=(roster(
+            "members", "One membership per row as a network's or city's page states it, with the "
+            "page, the statement's date (as_of) and the quote.",
+            (File(key="statements", url="https://www.mayorsforpeace.org/en/",
+                  filename="membership_statements.csv", curated=True),),
+            ("mayors_for_peace", "metropolis", "uclg", "uclg_aspac", "go_smart", "iclei", "citynet"),
+            rows=(10, 5_000), kind="evidence"),),
     ),
     Source(
         name="wikidata_p463",
@@ -534,7 +614,7 @@ SOURCES = (
             landing_page="https://query.wikidata.org", **WIKIDATA_CC0),
         dag="networks",
         tables=(roster("members", "Members of city networks according to Wikidata (P463), live only.",
-                       p463_files, "networks", rows=(1, 100_000)),),
+                       p463_files, "networks", rows=(1, 100_000), kind="compilation"),),
     ),
     Source(
         name="wikidata_p190",
@@ -552,13 +632,15 @@ SOURCES = (
         tables=(
             Table(
                 entity="twinnings",
-                description="Directed Wikidata P190 twinning edges as each extract gives them.",
+                description="Directed Wikidata P190 twinning edges as each extract gives them; the "
+                "live query adds the statement's start and end time (P580, P582) where stated.",
                 columns={"snapshot": "str", **{f"{side}_{f}": ("float64" if f in ("latitude", "longitude")
                                                                else "str")
                                                for side in ("city", "twin")
                                                for f in ("qid", "label", "country", "latitude",
                                                          "longitude", "geonameid")},
-                         "relation_type": "str", "source_row": "int32"},
+                         "relation_type": "str", "since_year": "int32", "until_year": "int32",
+                         "source_row": "int32"},
                 unique_key=("snapshot", "city_qid", "city_label", "city_country", "twin_qid",
                             "twin_label", "twin_country"),
                 nullable_key=True,
@@ -578,7 +660,8 @@ SOURCES = (
                 rows=(1_000, 500_000),
                 not_null=("snapshot", "relation_type", "source_row"),
                 checks=(in_set("snapshot", ("p190_2016", "p190_eu_2017", "p190_query_ui", "p190_live")),
-                        in_set("relation_type", ("twinned", "sister", "partner", "friendship")),
+                        in_set("relation_type", RELATION_TYPES), between("since_year", 1000, 2100),
+                        between("until_year", 1000, 2100),
                         *(check for side in ("city", "twin") for check in (
                             Check("regex", f"{side}_qid", values=r"^Q[1-9][0-9]*$"), *point(f"{side}_"))))),
             Table(
@@ -652,8 +735,57 @@ SOURCES = (
                     *point("city_"), *point("twin_"), between("source_row", 1, None))),
         ),
     ),
+    Source(
+        name="city_partner_lists",
+        description="Cities' own lists of their sister, partner and friendship cities (Yokohama, "
+        "Taipei, Tokyo, Seoul, Sydney, New York City, Paris): typed and dated as each page states "
+        "it, one row per pair with its page; and the totals each city states.",
+        origin=Origin(
+            producer="citywh, from the cities' official pages (and news where no official list is "
+            "stored), cited per row",
+            title="Official sister, partner and friendship city lists",
+            licence="facts with citations; quotes are short excerpts of the cited pages",
+            licence_url="https://www.city.yokohama.lg.jp/city-info/seisaku/kokusai/kokusai/exchange.html",
+            citation="Per row: evidence_url, page title and date (see ingest/curated/README.md).",
+            landing_page=YOKOHAMA_EXCHANGE),
+        dag="sister_cities",
+        tables=(
+            Table(
+                entity="partnerships",
+                description="One tie per row as a city's page states it: the partner, its type "
+                "(sister, partner, friendship, cooperation, unspecified) and the year it began.",
+                columns={"snapshot": "str", "city": "str", "city_country_iso2": "str", "partner": "str",
+                         "partner_country": "str", "relation_type": "str", "since_year": "int32",
+                         "evidence_url": "str", "page_title": "str", "page_date": "date",
+                         "is_official_source": "bool", "evidence": "str", "source_row": "int32"},
+                unique_key=("snapshot", "city", "partner", "partner_country"),
+                files=(File(key="lists", url=YOKOHAMA_EXCHANGE, filename="city_partner_lists.csv",
+                            curated=True),
+                       # live: Yokohama's own list page ("姉妹・友好都市(8都市)", "パートナー都市(7都市)")
+                       File(key="yokohama_live", url=YOKOHAMA_EXCHANGE, filename="yokohama_exchange.html",
+                            optional=True)),
+                rows=(5, 10_000),
+                not_null=("city_country_iso2", "relation_type", "evidence_url", "is_official_source",
+                          "source_row"),
+                checks=(in_set("relation_type", RELATION_TYPES), in_set("city_country_iso2", "iso2"),
+                        between("since_year", 1900, 2100))),
+            Table(
+                entity="stated_counts",
+                description="How many sister, partner or friendship cities a city says it has, with "
+                "the page and its date.",
+                columns={"city": "str", "city_country_iso2": "str", "relation_type": "str",
+                         "stated_count": "int32", "as_of": "date", "evidence_url": "str",
+                         "evidence": "str", "source_row": "int32"},
+                unique_key=("city", "city_country_iso2", "relation_type"),
+                files=(File(key="counts", url=YOKOHAMA_EXCHANGE, filename="city_partner_counts.csv",
+                            curated=True),),
+                rows=(1, 1_000),
+                not_null=("stated_count", "evidence_url"),
+                checks=(in_set("relation_type", (*RELATION_TYPES, "sister or friendship")),
+                        between("stated_count", 1, 500))),
+        ),
+    ),
 )
-
 
 # --- lookups ------------------------------------------------------------------------------------
 

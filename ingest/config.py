@@ -10,6 +10,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+CURATED_DIR = REPO_ROOT / "ingest" / "curated"  # hand-kept, cited source files (README.md there)
 # The manifest Airflow renders the dbt task graph from (Cosmos, LoadMode.DBT_MANIFEST). Built by
 # `citywh manifest` (the Docker image builds it; tests build it once per session), never while
 # a DAG file is parsed.

@@ -633,7 +633,9 @@ def entities(mentions: pl.DataFrame) -> pl.DataFrame:
 
 def resolve(mentions: pl.DataFrame, cities: pl.DataFrame, admin1: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every entity the mentions name, with its GeoNames match or the reason it has none, and the
-    city_id the warehouse knows it by (`gn:<geonameid>`, else `<entity_type>:<entity_key>`)."""
+    city_id the warehouse knows it by: `gn:<geonameid>`; else, for a network member with a country,
+    `network_member:<ISO2>:<folded name>` - one city however many rosters name it (Ekurhuleni in
+    C40's list, the inventory list and ClimActor); else `<entity_type>:<entity_key>`."""
     queries = entities(mentions)
     matches = match(queries, Gazetteer(cities, admin1), POLICIES)
     notes = pl.concat_str(["reason", "country_note", "point_note"], separator="; ", ignore_nulls=True)
@@ -642,6 +644,8 @@ def resolve(mentions: pl.DataFrame, cities: pl.DataFrame, admin1: pl.DataFrame |
         other_names=pl.col("names").list.slice(1).list.join("; "),
         reason=pl.when(notes != "").then(notes),
         city_id=pl.when(pl.col("geonameid").is_not_null()).then(pl.format("gn:{}", "geonameid"))
+        .when((pl.col("entity_type") == "network_member") & pl.col("country_iso2").is_not_null())
+        .then(pl.format("network_member:{}:{}", "country_iso2", fold_expr(pl.col("names").list.first())))
         .otherwise(pl.format("{}:{}", "entity_type", "entity_key")),
     ).select("city_id", "entity_type", "entity_key", "wikidata_qid", "name", "other_names", "country_iso2", "latitude",
              "longitude", "population", "evidence", "geonameid", "matched_name", "matched_country_iso2",

@@ -94,9 +94,10 @@ def catalog_macros() -> str:
     network's roster, the non-commercial sources."""
     from ingest import catalog
 
-    rosters = [{"source": s.name, "model": f"stg_{s.raw_table(t)}"}
+    rosters = [{"source": s.name, "model": f"stg_{s.raw_table(t)}", "kind": t.roster_kind}
                for s in catalog.SOURCES for t in s.tables if t.roster]
-    roster_networks = [{"network_id": network, "source": s.name, "live_only": t.live_only}
+    roster_networks = [{"network_id": network, "source": s.name, "kind": t.kind_for(network),
+                        "live_only": t.live_only}
                        for s in catalog.SOURCES for t in s.tables if t.roster
                        for network in t.roster_networks()]
     non_commercial = [s.name for s in catalog.SOURCES if s.origin.non_commercial]

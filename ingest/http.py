@@ -82,3 +82,15 @@ def not_json(content: bytes) -> str | None:
 
 def not_xlsx(content: bytes) -> str | None:
     return None if content.startswith(b"PK\x03\x04") else "response is not an .xlsx workbook"
+
+
+def not_html_with(marker: str):
+    """An HTML page that carries `marker` (text the page always shows), not an error or consent page."""
+    def looks_wrong(content: bytes) -> str | None:
+        head = content[:2048].lower()
+        if b"<html" not in head and b"<!doctype html" not in head:
+            return "response is not an HTML page"
+        if marker.encode() not in content:
+            return f"the page lacks {marker!r}: not the expected page, or its layout changed"
+        return None
+    return looks_wrong

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+import polars as pl
 
 from ingest import landing, publish, warehouse
 from ingest.acquire import acquire_all
@@ -47,7 +49,8 @@ def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings) -> 
     unchanged = landing.already_landed(settings.warehouse_path, table, snapshot)
     if unchanged:
         return unchanged
-    frame = table.parse(snapshot.path, table.spec(snapshot.key))
+    spec = table.spec(snapshot.key)
+    frame = _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
     outcome = validate(table.name, frame)
     if not outcome.success:
         folder = landing.quarantine(
@@ -58,6 +61,17 @@ def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings) -> 
                                file=snapshot.path.name)
     return landing.land(settings.warehouse_path, table, snapshot, frame,
                         validation_checkpoint=outcome.checkpoint, started_at=started_at)
+
+
+def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.DataFrame:
+    """Rows that do not say which date they describe (`as_of`) are as of the file's declared date,
+    or, downloaded live, of the day they were fetched."""
+    if "as_of" not in frame.columns:
+        return frame
+    default = declared or (snapshot.fetched_at[:10] if snapshot.acquired_via == "live" else None)
+    if default is None:
+        return frame
+    return frame.with_columns(pl.col("as_of").fill_null(date.fromisoformat(default)))
 
 
 def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,

@@ -63,7 +63,7 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
             announced += [asset.uri for asset in dag.get_task("announce").outlets]
     # every raw table of the catalog is announced by an ingest DAG and triggers the build
     expected = sorted(f"citywh://warehouse/raw/{table}" for table in catalog.raw_tables())
-    assert len(expected) == 17
+    assert len(expected) == 21
     assert sorted(announced) == expected
     assert sorted(a.uri for a in build.timetable.asset_condition.objects) == expected
     assert [o.uri for o in build.get_task("publish").outlets] == ["citywh://warehouse/serving"]

@@ -98,15 +98,16 @@ C40_POPULATION_2018 = """
     left join dim_city c using (city_id)
     left join fct_city_population p on p.geonameid = m.geonameid and p.year = 2018
     left join fct_city_gdp g on g.geonameid = m.geonameid and g.year = 2018
-    where m.network_id = 'c40' and m.sources like '%c40_roster%'
-    order by p.population desc nulls last"""
+    where m.network_id = 'c40' and m.is_current
+    order by p.population desc nulls last, m.member_name"""
 
 
 def test_serving_file_answers_the_network_questions(built):
     home, *_ = built
     serving = home / "warehouse" / "serving.duckdb"
     london = {row[0]: row[1:] for row in _query(serving, LONDON_NETWORKS)}
-    assert london["C40 Cities Climate Leadership Group"] == ("member", "membership", None, "c40_roster, climactor")
+    assert london["C40 Cities Climate Leadership Group"] == ("member", "membership", None,
+                                                            "c40_cities, c40_roster, climactor")
     assert london["Eurocities"][0] == "member"
     assert london["Global Parliament of Mayors"][:2] == ("signatory", "declaration")
     assert str(london["Covenant of Mayors (MyCovenant signatories)"][2]) == "2009-02-06"
@@ -118,23 +119,27 @@ def test_serving_file_answers_the_network_questions(built):
                            "and m.member_name = 'London'") == [("CA", "Ontario")]
     assert len(london) == 5
     twins = _query(serving, TWINS, ["gn:1848354", "gn:1848354"])  # Yokohama
-    assert [t[0] for t in twins] == ["Balikpapan", "Bremen", "Chimbote", "Constanţa", "Frankfurt am Main",
-                                     "Lyon", "Manila", "Mumbai", "Odesa", "San Diego", "Shanghai", "Vancouver"]
+    # the Wikidata and Wikipedia twins, and the partners only Yokohama's own page names
+    assert {t[0] for t in twins} == {"Balikpapan", "Bremen", "Chimbote", "Constanţa", "Frankfurt am Main",
+                                     "Lyon", "Manila", "Mumbai", "Odesa", "San Diego", "Shanghai", "Vancouver",
+                                     "Beijing", "Taipei", "Busan", "Incheon", "Cotonou", "Abidjan Autonomous District"}
     # Mumbai lists Yokohama and Yokohama lists Mumbai: one pair, asserted by both, in Wikidata
-    # (2016) and in the Wikipedia lists (2026)
+    # (2016), the Wikipedia lists (2026) and Yokohama's own page, which types it
     assert [t[2:] for t in twins if t[0] == "Mumbai"] == [
-        ("twinned", "wikidata_p190:p190_2016, wikipedia_twin_towns:pairs_2026_02", True)]
+        ("sister", "city_partner_lists:lists, wikidata_p190:p190_2016, wikipedia_twin_towns:pairs_2026_02", True)]
     c40 = _query(serving, C40_POPULATION_2018)
-    assert len(c40) == 79
+    assert len(c40) == 97
     assert c40[0] == ("Tokyo", "Tokyo", 37_468_302, 13_843_403)  # agglomeration vs Tokyo-to
     yokohama = next(row for row in c40 if row[0] == "Yokohama")
     assert yokohama == ("Yokohama", "Yokohama", None, 3_779_391)  # inside Tokyo's agglomeration
     assert _query(serving, "select count(*) from fct_network_membership where non_commercial_only "
                            "and network_id = 'gcom'") == [(11_289,)]
     # which source gives which roster comes from the catalog, not from a hand-kept column
-    assert _query(serving, "select network_id, roster_sources from dim_network where roster_held "
+    assert _query(serving, "select network_id, roster_sources, roster_status from dim_network where roster_held "
                            "and network_id in ('c40', 'covenant_of_mayors', 'mayors_for_peace') order by 1") == [
-        ("c40", "c40_roster, climactor"), ("covenant_of_mayors", "climactor, covenant_of_mayors")]
+        ("c40", "c40_cities, c40_roster, climactor", "held"),
+        ("covenant_of_mayors", "climactor, covenant_of_mayors", "held"),
+        ("mayors_for_peace", "membership_statements", "not held")]
 
 
 def test_serving_file_ranks_cities_and_lists_cooperation(built):
@@ -144,7 +149,8 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
                           "population, gdp_is_estimated from city_influence order by global_rank limit 20")
     assert len(top) == 20 and [row[1] for row in top] == list(range(1, 21))
     london = next(row for row in top if row[0] == "London")
-    assert london[1:] == (2, 4, 31, 9_046_485, False)
+    # C40, Eurocities and the Global Covenant: its Covenant of Mayors signature is part of the latter
+    assert london[1:] == (13, 3, 33, 9_046_485, False)
     assert _query(serving, "select count(*) from city_influence where influence_score is null "
                            "or influence_score not between 0 and 1") == [(0,)]
     partners = dict(_query(serving, """
@@ -152,8 +158,8 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
         from city_cooperation where 'Yokohama' in (city_a, city_b)"""))
     assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= {c for c, t in partners.items() if t}
     assert partners["Paris"] is False  # a C40 co-member, not a twin
-    assert _query(serving, "select members_resolved, countries from network_summary where network_id = 'c40'") \
-        == [(102, 52)]
+    assert _query(serving, "select members, members_resolved, countries from network_summary "
+                           "where network_id = 'c40'") == [(97, 96, 50)]  # Ekurhuleni is no GeoNames place
     assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "
                            "where country_iso3 = 'JPN' and year = 2018") == [(33, "Tokyo")]
 
@@ -178,10 +184,11 @@ def test_second_run_lands_nothing_new(built):
     home, env, citywh, _ = built
     again = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
     assert again.returncode == 0
-    # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook, 6 rosters,
-    # 3 twinning extracts and their labels, 2 Wikipedia twin-town files: all already landed
-    assert again.stderr.count(": unchanged") == 21
-    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(21,)]
+    # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook, 8 rosters,
+    # 3 twinning extracts and their labels, 2 Wikipedia twin-town files, 2 partner-list files:
+    # all already landed
+    assert again.stderr.count(": unchanged") == 25
+    assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(25,)]
 
 
 def test_publish_swaps_under_an_open_reader(built, monkeypatch):
@@ -271,4 +278,92 @@ def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
     assert _query(serving, "select count(*) from fct_network_membership_history where network_id = 'c40' "
                            "and roster_source = 'c40_roster' and is_current") == [(78,)]
     london = {row[0]: row[1:] for row in _query(serving, LONDON_NETWORKS)}
-    assert london["C40 Cities Climate Leadership Group"][3] == "climactor"
+    assert london["C40 Cities Climate Leadership Group"][3] == "c40_cities, climactor"
+
+
+def _readme_queries() -> dict[str, str]:
+    """The README's seed-question queries, by their '-- seed question: <name>' line."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+    return {re.search(r"-- seed question: (.+)", block)[1].strip(): block
+            for block in blocks if "-- seed question:" in block}
+
+
+def test_the_readme_answers_the_seed_articles_questions(built):
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    queries = _readme_queries()
+    assert len(queries) == 6, sorted(queries)
+
+    yokohama = _query(serving, queries["Yokohama's sister and partner cities"])
+    by_type = {}
+    for partner, _country, kind, since, _official in yokohama:
+        by_type.setdefault(kind, []).append((partner, since))
+    # the city's own page: 8 sister and friendship cities (Shanghai the friendship one), 7 partners
+    assert by_type["friendship"] == [("Shanghai", 1973)]
+    assert sorted(p for p, _ in by_type["sister"]) == ["Constanţa", "Lyon", "Manila", "Mumbai", "Odesa",
+                                                       "San Diego", "Vancouver"]
+    assert ("San Diego", 1957) in by_type["sister"]
+    assert [p for p, _ in by_type["partner"]] == ["Beijing", "Taipei", "Frankfurt am Main", "Busan", "Incheon"]
+
+    counts = {(city, kind): (stated, held) for city, kind, stated, _as_of, held, _official
+              in _query(serving, queries["what the cities say they have, against what the warehouse holds"])}
+    assert counts[("Yokohama", "sister or friendship")] == (8, 8)
+    assert counts[("Yokohama", "partner")] == (7, 5)
+    assert counts[("Taipei", "sister")] == (49, 10)
+
+    taipei = {kind: (n, partners) for kind, n, partners in
+              _query(serving, queries["Taipei's sister, partner and friendship cities"])}
+    assert taipei["partner"] == (1, "Yokohama")
+    assert taipei["sister"][0] == 10 and "Houston" in taipei["sister"][1] and "Prague" in taipei["sister"][1]
+    assert taipei["friendship"][0] == 3
+
+    c40 = _query(serving, queries["C40's current members"])
+    assert abs(len(c40) - 97) <= 3  # C40's own count: "C40 has 97 member cities"
+    assert {"Tokyo", "Yokohama", "London", "Casablanca"} <= {row[0] for row in c40}
+    assert not {"Moscow", "Caracas", "Guadalajara"} & {row[0] for row in c40 if row[1] in ("RU", "VE", "ES")}
+    former = _query(serving, "select member_name from fct_network_membership "
+                             "where network_id = 'c40' and membership_status = 'former' order by 1")
+    assert [row[0] for row in former] == ["Caracas", "Jaipur", "Kolkata", "Moscow", "Venice"]
+
+    networks = {}
+    for city, network, status, *_rest in _query(serving, queries["every network Yokohama and Taipei belong to"]):
+        networks.setdefault(city, {})[network] = status
+    assert networks["Yokohama"]["Mayors for Peace"] == "current"
+    assert networks["Yokohama"]["C40 Cities Climate Leadership Group"] == "current"
+    assert {"UCLG Asia-Pacific (UCLG-ASPAC)", "Global Organization of Smart Cities (GO SMART)"} <= set(networks["Taipei"])
+
+    reach = {row[0]: row[1:] for row in _query(serving, queries["the networks with the widest reach"])}
+    seed_networks = ["Mayors for Peace", "Metropolis (World Association of the Major Metropolises)",
+                     "United Cities and Local Governments (UCLG)", "UCLG Asia-Pacific (UCLG-ASPAC)",
+                     "Cities for Mobility", "Global Organization of Smart Cities (GO SMART)"]
+    for name in seed_networks:  # no roster held: said so, with the network's own figure, never 0
+        status, members, *_, headline, _as_of = reach[name]
+        assert (status, members) == ("not held", None) and headline > 0, name
+    assert reach["Mayors for Peace"][-2:] == (8_002, "2021-01-01")
+    assert reach["C40 Cities Climate Leadership Group"][:3] == ("held", 97, 50)
+    # no network reports 0 members unless its roster is held and empty
+    assert _query(serving, "select count(*) from dim_network where member_count = 0") == [(0,)]
+
+
+def test_a_covenant_signature_and_a_global_covenant_listing_count_once(built):
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    both = _query(serving, """
+        select count(*) from fct_network_membership a join fct_network_membership b using (city_id)
+        where a.network_id = 'covenant_of_mayors' and b.network_id = 'gcom' and a.is_current and b.is_current
+          and a.geonameid is not null""")[0][0]
+    assert both > 1_000  # thousands of cities are listed in both
+    overcounted = _query(serving, """
+        with counted as (
+            select m.geonameid, count(distinct coalesce(n.parent_network_id, m.network_id)) as networks
+            from fct_network_membership m join dim_network n using (network_id)
+            where m.is_current and m.relation = 'membership' and n.member_count is not null
+              and m.geonameid is not null
+            group by m.geonameid)
+        select count(*) from city_influence i join counted c using (geonameid)
+        where i.membership_count <> c.networks""")
+    assert overcounted == [(0,)]
+    london = _query(serving, "select membership_count from city_influence where city_name = 'London' "
+                             "and country_iso2 = 'GB'")
+    assert london == [(3,)]  # C40, Eurocities, Global Covenant (its Covenant of Mayors signature inside)

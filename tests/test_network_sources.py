@@ -156,4 +156,6 @@ def test_live_twinning_query_format(tmp_path):
     first = edges.row(0, named=True)
     assert (first["city_label"], first["twin_label"], first["twin_country"]) == ("Yokohama", "Lyon", "FR")
     assert first["city_geonameid"] == "1848354" and first["city_latitude"] == pytest.approx(35.444)
+    assert (first["since_year"], first["until_year"], first["relation_type"]) == (1959, None, "unspecified")
     assert edges.row(1, named=True)["twin_geonameid"] is None
+    assert edges.row(1, named=True)["since_year"] is None

@@ -42,12 +42,15 @@ MEMBERS_MISSING_LABEL = sparql_json(MEMBERS_VARS, [
 EMPTY = b'{\n  "head" : {\n    "vars" : [ "city", "cityLabel" ]\n  },\n  "results" : {\n    "bindings" : [ ]\n  }\n}'
 
 TWINS_VARS = ["city", "cityLabel", "cityCountry", "cityCoord", "cityGeonames",
-              "twin", "twinLabel", "twinCountry", "twinCoord", "twinGeonames"]
+              "twin", "twinLabel", "twinCountry", "twinCoord", "twinGeonames", "start", "end"]
 TWINS = sparql_json(TWINS_VARS, [
     {"city": _uri("Q38283"), "cityLabel": _literal("Yokohama"), "cityCountry": _literal("JP", None),
      "cityCoord": _point(139.638, 35.444), "cityGeonames": _literal("1848354", None),
      "twin": _uri("Q456"), "twinLabel": _literal("Lyon"), "twinCountry": _literal("FR", None),
-     "twinCoord": _point(4.84, 45.76), "twinGeonames": _literal("2996944", None)},
+     "twinCoord": _point(4.84, 45.76), "twinGeonames": _literal("2996944", None),
+     # the statement's start time (P580): Yokohama and Lyon, 1959
+     "start": {"datatype": "http://www.w3.org/2001/XMLSchema#dateTime", "type": "literal",
+               "value": "1959-04-01T00:00:00Z"}},
     {"city": _uri("Q456"), "cityLabel": _literal("Lyon"), "cityCountry": _literal("FR", None),
      "cityCoord": _point(4.84, 45.76),
      "twin": _uri("Q38283"), "twinLabel": _literal("Yokohama"), "twinCountry": _literal("JP", None),

@@ -16,6 +16,10 @@ select
     role,
     relation,
     joined_on,
+    status,
+    as_of,
+    left_on,
+    evidence_url,
     detail,
     _load_id as load_id,
     _snapshot_sha256 as snapshot_sha256

@@ -8,14 +8,23 @@ import importlib
 from functools import cache
 
 from ingest import catalog
-from ingest.sources.base import RawTable
+from ingest.errors import FetchError
+from ingest.sources.base import RawTable, SnapshotSpec
 
 
 def _bound(source: catalog.Source, table: catalog.Table) -> RawTable:
     module = importlib.import_module(f"ingest.sources.{source.name}")
     suffix = "" if len(source.tables) == 1 else f"_{table.entity}"
-    return RawTable(source=source, table=table, fetch=getattr(module, f"fetch{suffix}"),
-                    parse=getattr(module, f"parse{suffix}"))
+    curated_only = all(f.curated for f in table.file_list())
+    fetch = getattr(module, f"fetch{suffix}", None) or (not_downloadable if curated_only else None)
+    if fetch is None:
+        raise AttributeError(f"ingest.sources.{source.name} has no fetch{suffix}")
+    return RawTable(source=source, table=table, fetch=fetch, parse=getattr(module, f"parse{suffix}"))
+
+
+def not_downloadable(spec: SnapshotSpec) -> bytes:
+    raise FetchError(spec.source, spec.url, "a curated file (ingest/curated/): kept by hand from the "
+                     "pages its rows cite, never downloaded")
 
 
 @cache

@@ -40,6 +40,8 @@ class SnapshotSpec:
     bundle_glob: str | None = None
     package_file: str | None = None
     optional: bool = False
+    curated: bool = False
+    as_of: str | None = None
 
     @property
     def label(self) -> str:
@@ -72,7 +74,8 @@ class RawTable:
     def spec_of(self, file: catalog.File) -> SnapshotSpec:
         return SnapshotSpec(source=self.source.name, table=self.name, key=file.key, url=file.url,
                             filename=file.filename, bundle_glob=file.bundle_glob,
-                            package_file=file.package_file, optional=file.optional)
+                            package_file=file.package_file, optional=file.optional,
+                            curated=file.curated, as_of=file.as_of)
 
     @property
     def snapshots(self) -> tuple[SnapshotSpec, ...]:

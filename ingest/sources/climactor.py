@@ -11,7 +11,8 @@ Layout: CSV, header "name","iso","entity_type","country","area","num_commit","la
         EUCovenantofMayors2022, ...). UTF-8 except one line (Fujikawa) whose 0xCA byte is Mac
         Roman's no-break space: that line is decoded as Mac Roman and says so in detail.
 Parsed: one row per (actor, registry network) for the initiatives mapped below; entity_type
-        Region rows are not cities and are left out.
+        Region rows are not cities and are left out. A city whose codes for a network are all of
+        an earlier year (C40Cities2019) is listed as of the end of that year.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -82,7 +84,11 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
                     networks.setdefault(network_id, []).append(code.strip())
         for network_id, codes in networks.items():
             note = decoding_notes.get(line)
+            years = [int(y) for code in codes for y in re.findall(r"(20\d\d)$", code)]
             rows.append({
+                # a code of an earlier year only (C40Cities2019) lists the city as of that year;
+                # the others as of the file (December 2022, declared in the catalog)
+                "as_of": date(max(years), 12, 31) if years and max(years) < 2022 else None,
                 "source_row": line, "network_id": network_id,
                 "member_key": f"{actor['name']}|{actor['iso']}", "member_name": actor["name"],
                 "country_name": actor["country"], "iso3": actor["iso"],
@@ -91,7 +97,7 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
                 "role": "initiative participant",
                 "detail": "ClimActor codes " + ",".join(codes) + (f"; {note}" if note else ""),
             })
-    frame = pl.DataFrame(rows, schema_overrides={"population": pl.Int64})
+    frame = pl.DataFrame(rows, schema_overrides={"population": pl.Int64, "as_of": pl.Date})
     if not frame.is_empty():
         # the duplicate names ClimActor itself carries (same name and country twice) stay one row
         frame = frame.unique(["network_id", "member_key"], keep="first", maintain_order=True)

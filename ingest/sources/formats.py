@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import fastexcel
@@ -65,3 +66,47 @@ def zip_member(content: bytes, member: str, *, source: str, where: str, error=Pa
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         reason = f"not a readable zip ({exc})"
     raise error(source, where, reason)
+
+
+BLOCK_TAGS = {"address", "article", "aside", "br", "dd", "div", "dl", "dt", "figcaption", "footer",
+              "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
+              "p", "section", "table", "td", "th", "tr", "ul"}
+
+
+class _TextLines(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template", "noscript"):
+            self.skipping += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template", "noscript"):
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_text_lines(content: bytes) -> list[str]:
+    """The visible text of an HTML page, one line per block element (paragraph, list item,
+    heading, cell), whitespace collapsed: what a reader sees, independent of class names."""
+    parser = _TextLines()
+    parser.feed(content.decode("utf-8", errors="replace"))
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def partial_date(column: pl.Expr) -> pl.Expr:
+    """'2010', '2010-06' or '2010-06-01' as the first day of the period it names (null if blank)."""
+    text = column.str.strip_chars()
+    return pl.when(text.str.len_chars() == 4).then(text + "-01-01") \
+        .when(text.str.len_chars() == 7).then(text + "-01").otherwise(text).str.to_date(strict=False)

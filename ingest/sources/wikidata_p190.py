@@ -10,12 +10,13 @@ twinnings  directed edges, as each extract gives them:
   p190_query_ui  the WDQS web UI's simplified JSON download (displayn/sistercities):
                  [{"item": <uri>, "itemLabel", "sistercity": <uri>, "sistercityLabel"}, ...]
   p190_live      live, optional: every P190 pair between items with coordinates, in the
-                 sparql-results+json format, with labels, country codes, coordinates and GeoNames
-                 ids (P1566)
+                 sparql-results+json format, with labels, country codes, coordinates, GeoNames
+                 ids (P1566) and the statement's start and end time (P580, P582) where stated
   Parsed: one row per directed edge as the file gives it. P190 is asymmetric (A lists B, B may not
   list A): pairs are symmetrised and deduplicated in dbt (fct_city_partnership), after both ends
   are resolved. No file says whether a tie is "sister", "partner" or "friendship": the relation
-  is "twinned" unless a source says otherwise.
+  is "unspecified". The live query carries the statement's start and end time (P580, P582), kept
+  as years (since_year, until_year).
 labels     "QID<TAB>label" per line of the 2016 crawl's names.tsv, no header; the crawler preferred
            German, then English, French, Italian, Spanish labels ("Frankfurt am Main", "Konstanza").
 items      live, optional: one batched WDQS query for every item with a P190 (query in
@@ -67,7 +68,8 @@ def parse_twinnings(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
         raise ParseError(NAME, file, "no twinning pairs in the file")
     frame = pl.DataFrame(rows, schema={k: v for k, v in TWINNINGS.items() if k != "snapshot"},
                          orient="row" if isinstance(rows[0], tuple) else None)
-    frame = frame.with_columns(snapshot=pl.lit(spec.key), relation_type=pl.lit("twinned"))
+    # P190 says "twinned administrative body": never whether sister, partner or friendship
+    frame = frame.with_columns(snapshot=pl.lit(spec.key), relation_type=pl.lit("unspecified"))
     self_pairs = frame.filter((pl.col("city_qid") == pl.col("twin_qid")) & pl.col("city_qid").is_not_null())
     if self_pairs.height:
         raise ParseError(NAME, file, f"{self_pairs['city_qid'][0]} is twinned with itself",
@@ -80,9 +82,9 @@ def _empty_side() -> dict:
     return dict.fromkeys(SIDE)
 
 
-def _row(number: int, city: dict, twin: dict) -> dict:
+def _row(number: int, city: dict, twin: dict, since: int | None = None, until: int | None = None) -> dict:
     return {**{f"city_{k}": v for k, v in city.items()}, **{f"twin_{k}": v for k, v in twin.items()},
-            "relation_type": None, "source_row": number}
+            "relation_type": None, "since_year": since, "until_year": until, "source_row": number}
 
 
 def _parse_2016(content: bytes, file: str) -> list[dict]:
@@ -146,8 +148,14 @@ def _parse_live(content: bytes, file: str) -> list[dict]:
             sides.append({"qid": wikidata.qid(b[side]), "label": b[f"{side}Label"],
                           "country": b.get(f"{side}Country"), "latitude": latitude,
                           "longitude": longitude, "geonameid": b.get(f"{side}Geonames")})
-        rows.append(_row(number, *sides))
+        rows.append(_row(number, *sides, since=_year(b.get("start")), until=_year(b.get("end"))))
     return rows
+
+
+def _year(value: str | None) -> int | None:
+    """The year of a WDQS dateTime ("1957-10-29T00:00:00Z", "+1957-01-01T00:00:00Z")."""
+    match = re.match(r"^\+?(\d{4})-", value or "")
+    return int(match[1]) if match else None
 
 
 def _float(value: str | None) -> float | None:

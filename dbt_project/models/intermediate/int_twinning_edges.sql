@@ -1,7 +1,10 @@
 {{ config(materialized='table') }}
 -- Every directed twinning edge from every twinning source, each end keyed as the crosswalk keys it:
 --   twinning_qid:  the Wikidata QID (2016 crawl, query-UI JSON, live query)
---   twinning_name: '<label>|<country as written>' (2017 EU export, Wikipedia twin-town lists)
+--   twinning_name: '<label>|<country as written>' (2017 EU export, Wikipedia twin-town lists, the
+--                  cities' own partner lists)
+-- with the type of tie where the source states one (the cities' own lists; null otherwise), the
+-- years it began and ended where stated, and whether the source is the city's own page.
 with labels as (
     select qid, label from {{ ref('stg_wikidata_p190__labels') }}
 ),
@@ -20,7 +23,10 @@ wikidata as (
         twin_latitude, twin_longitude, twin_geonameid,
         -- Wikidata's own coordinates are exact; the 2017 export carries them for both ends
         'exact' as point_precision,
-        relation_type,
+        null as relation_type,  -- P190 does not type a tie
+        since_year,
+        until_year,
+        false as is_official_source,
         source_row
     from {{ ref('stg_wikidata_p190__twinnings') }} t
     left join labels cl on cl.qid = t.city_qid
@@ -37,15 +43,38 @@ wikipedia as (
         twin_latitude, twin_longitude, null::bigint as twin_geonameid,
         -- geocoded by the scraper (Wikipedia API, then Nominatim): approximate, a few wrong
         'approximate' as point_precision,
-        null as relation_type,
+        null as relation_type,  -- the lists do not type a tie
+        null::integer as since_year,
+        null::integer as until_year,
+        false as is_official_source,
         source_row
     from {{ ref('stg_wikipedia_twin_towns__pairs') }}
+),
+
+partner_lists as (
+    -- a city's own list: the city named with its ISO2 code, the partner with its country as written
+    select
+        'city_partner_lists' as source,
+        snapshot,
+        null as city_qid, city as city_label, city_country_iso2 as city_country_name, city_country_iso2,
+        null::double as city_latitude, null::double as city_longitude, null::bigint as city_geonameid,
+        null as twin_qid, partner as twin_label, partner_country as twin_country_name, null as twin_country_iso2,
+        null::double as twin_latitude, null::double as twin_longitude, null::bigint as twin_geonameid,
+        'approximate' as point_precision,
+        nullif(relation_type, 'unspecified') as relation_type,
+        since_year,
+        null::integer as until_year,
+        is_official_source,
+        source_row
+    from {{ ref('stg_city_partner_lists__partnerships') }}
 ),
 
 edges as (
     select * from wikidata
     union all
     select * from wikipedia
+    union all
+    select * from partner_lists
 )
 
 select
@@ -59,5 +88,8 @@ select
     twin_qid, twin_label, twin_country_name, twin_country_iso2, twin_latitude, twin_longitude, twin_geonameid,
     point_precision,
     relation_type,
+    since_year,
+    until_year,
+    is_official_source,
     source_row
 from edges

@@ -1,7 +1,8 @@
 -- The city master: every GeoNames populated place of 500+ (city_id 'gn:<geonameid>'), with
 -- country, admin1 and, where a WUP agglomeration resolved to it, the UN city code; and every city a
--- source names that the crosswalk could not resolve (city_id '<entity_type>:<entity_key>', null
--- geonameid), with the name, country and point its sources give and the reason. Nothing dropped.
+-- source names that the crosswalk could not resolve (city_id 'network_member:<ISO2>:<name>' or
+-- '<entity_type>:<entity_key>', null geonameid), with the name, country and point its sources give
+-- and the reason. Nothing dropped.
 with cities as (
     select * from {{ ref('stg_geonames__cities') }}
 ),
@@ -30,23 +31,25 @@ gazetteer as (
 ),
 
 unresolved as (
+    -- several source entities may be one unresolved city (a network member several rosters name)
     select
         city_id,
         null::bigint as geonameid,
-        name as city_name,
+        arg_min(name, entity_key) as city_name,
         null as ascii_name,
-        country_iso2,
+        arg_min(country_iso2, entity_key) as country_iso2,
         null as admin1_code,
-        latitude,
-        longitude,
+        arg_min(latitude, entity_key) as latitude,
+        arg_min(longitude, entity_key) as longitude,
         null::bigint as gazetteer_population,
         null as feature_code,
         null as timezone,
-        entity_type as source_entity_type,
-        entity_key as source_entity_key,
-        reason as unresolved_reason
+        min(entity_type) as source_entity_type,
+        string_agg(entity_key, '; ' order by entity_key) as source_entity_key,
+        arg_min(reason, entity_key) as unresolved_reason
     from {{ ref('int_city_matches') }}
     where geonameid is null
+    group by city_id
 ),
 
 all_cities as (

@@ -1,4 +1,4 @@
--- One row per network in the registry: reach (members, countries, continents), combined
+-- One row per network in the registry: reach of its current members (members, countries, continents), combined
 -- demographic and economic weight of its resolved members, their share of the world's urban
 -- population, and its overlap with the other networks.
 {% set reference_year = 2018 %}
@@ -7,6 +7,9 @@ with members as (
     from {{ ref('fct_network_membership') }} m
     join {{ ref('dim_city') }} c on c.geonameid = m.geonameid
     left join {{ ref('dim_country') }} k on k.country_iso2 = c.country_iso2
+    -- reach is measured on rosters held; a handful of stated members is no measure of it
+    where m.is_current
+      and m.network_id in (select network_id from {{ ref('dim_network') }} where member_count is not null)
 ),
 
 weights as (
@@ -53,10 +56,13 @@ select
     cast(n.network_name as varchar) as network_name,
     cast(n.focus as varchar) as focus,
     cast(n.relation as varchar) as relation,
+    cast(n.roster_status as varchar) as roster_status,
     cast(n.member_count as bigint) as members,
-    cast(coalesce(c.members_resolved, 0) as bigint) as members_resolved,
-    cast(coalesce(c.countries, 0) as bigint) as countries,
-    cast(coalesce(c.continents, 0) as bigint) as continents,
+    cast(n.headline_member_count as bigint) as headline_member_count,
+    cast(n.headline_as_of as varchar) as headline_as_of,
+    cast(case when n.member_count is not null then coalesce(c.members_resolved, 0) end as bigint) as members_resolved,
+    cast(case when n.member_count is not null then coalesce(c.countries, 0) end as bigint) as countries,
+    cast(case when n.member_count is not null then coalesce(c.continents, 0) end as bigint) as continents,
     cast(w.combined_population as bigint) as combined_population,
     cast(w.combined_population / (select urban_population from world_urban) as double) as share_of_world_urban_population,
     cast(w.combined_gdp_usd as double) as combined_gdp_usd,

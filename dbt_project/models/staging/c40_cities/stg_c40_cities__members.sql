@@ -1,0 +1,1 @@
+{{ roster_staging('c40_cities', 'members') }}

@@ -1,0 +1,1 @@
+{{ roster_staging('membership_statements', 'members') }}
