@@ -1,7 +1,7 @@
 """Getting a snapshot into the store: from the offline bundle, or live from the source.
 
 CITYWH_FETCH=auto (default): bundle file if the bundle has it, else a live fetch.
-CITYWH_FETCH=offline: bundle only, else the newest snapshot already in the store.
+CITYWH_FETCH=offline: bundle only, else the newest snapshot the store holds that was landed.
 CITYWH_FETCH=live: always a live fetch (what a scheduled production run wants).
 Optional files (live-only Wikidata queries) are fetched only in live mode and otherwise skipped.
 A file found nowhere is reported with the place it should be put."""
@@ -68,7 +68,7 @@ def acquire(table: RawTable, spec: SnapshotSpec, settings: Settings) -> Snapshot
         else:
             return store.save(spec, content, filename=spec.filename, url=spec.url,
                               origin=table.origin, acquired_via="live")
-    held = store.latest(spec)
+    held = store.latest_good(spec)
     if held is not None:
         return held
     reason = f"not in the bundle; live fetch failed ({live_error.reason})" if live_error else \

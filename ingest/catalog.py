@@ -131,6 +131,7 @@ class Source:
     origin: Origin
     dag: str  # the ingest DAG that lands it: ingest_<dag>
     tables: tuple[Table, ...]
+    max_download_bytes: int | None = None  # per response; default CITYWH_HTTP_MAX_BYTES (300 MB)
 
     def raw_table(self, table: Table) -> str:
         return f"{self.name}__{table.entity}"
@@ -304,6 +305,9 @@ SOURCES = (
                     between("value", 0, 100, where='indicator_code=="SP.URB.TOTL.IN.ZS"'),
                     between("value", 0, 2e9, where='indicator_code=="SP.POP.TOTL" and is_aggregate==False'),
                     between("value", 0, 5e13, where='indicator_code=="NY.GDP.MKTP.CD" and is_aggregate==False'),
+                    # aggregates (World, regions, income groups) are bigger, never negative
+                    between("value", 0, 2e10, where='indicator_code=="SP.POP.TOTL" and is_aggregate==True'),
+                    between("value", 0, 1e15, where='indicator_code=="NY.GDP.MKTP.CD" and is_aggregate==True'),
                     Check("contains", "country_code",
                           values=("BRA", "CHN", "DEU", "IND", "JPN", "NGA", "USA", "WLD")))),
         ),

@@ -24,8 +24,10 @@ def _fail(exc: Exception) -> None:
 
 
 @app.command()
-def run() -> None:
-    """Build the whole warehouse: acquire, validate and land every source, dbt build, publish."""
+def run(force: bool = typer.Option(False, "--force", help="Build and publish even when nothing "
+                                   "changed since the last build.")) -> None:
+    """Build the whole warehouse: acquire, validate and land every source, dbt build, publish
+    (skipped when nothing the build reads changed)."""
     from ingest.pipeline import run_all
 
     settings = load_settings()
@@ -36,7 +38,7 @@ def run() -> None:
             def report(line: str) -> None:
                 console.print(f"  ✓ {escape(line)}")
                 status.update(f"after: {escape(line)}")
-            run_all(settings, report)
+            run_all(settings, report, force=force)
     except CitywhError as exc:
         _fail(exc)
     console.print(f"[bold green]done.[/] Query the serving file: duckdb -readonly {settings.serving_path}")
@@ -56,12 +58,11 @@ def ingest(source: str) -> None:
 @app.command()
 def build() -> None:
     """dbt build (models, tests, unit tests) against the writer warehouse, then publish."""
-    from ingest import pipeline, publish
+    from ingest import pipeline
 
     settings = load_settings()
     try:
-        pipeline.build(settings)
-        console.print(f"published {publish.publish(settings)}")
+        pipeline.build_and_publish(settings, lambda line: console.print(f"  ✓ {escape(line)}"), force=True)
     except CitywhError as exc:
         _fail(exc)
 
@@ -156,7 +157,8 @@ def crosswalk(evaluate: bool = typer.Option(False, "--evaluate", help="Score the
 
 @app.command()
 def status() -> None:
-    """Last load of every source file (sha256, rows, validation) and the marts' row counts."""
+    """Every source file's last good (landed) snapshot - time, rows, sha256 - and its last
+    rejected one with the reason, if later; and the marts' row counts."""
     from ingest.status import read_status
 
     found = read_status(load_settings())
@@ -165,13 +167,18 @@ def status() -> None:
         out.print("no warehouse yet: run `citywh run`")
         raise typer.Exit(1)
     out.print(f"reading {found.database}")
-    loads = Table("source", "file", "last load", "validation", "rows", "sha256", "status",
-                  title="loads")
+    loads = Table("source", "file", "last good (landed)", "rows", "sha256", "last rejected", title="snapshots")
     for load in found.loads:
-        validation = {True: "passed", False: "FAILED", None: "-"}[load["validation_success"]]
-        loads.add_row(load["source"], load["snapshot_key"], str(load["finished_at"])[:19],
-                      validation, f"{load['rows']:,}", load["snapshot_sha256"], load["status"])
+        landed = str(load["finished_at"])[:19] if load["finished_at"] else "never"
+        rows = f"{load['rows']:,}" if load["rows"] is not None else "-"
+        rejected = (f"{str(load['rejected_at'])[:19]} {load['rejected_sha256'][:12]}"
+                    if load["rejected_at"] else "-")
+        loads.add_row(load["source"], load["snapshot_key"], landed, rows, load["snapshot_sha256"] or "-", rejected)
     out.print(loads)
+    for load in found.loads:  # the reasons in full, one line each: they name file, row and field
+        if load["rejected_at"]:
+            out.print(f"rejected {load['source']}/{load['snapshot_key']} ({load['rejected_sha256'][:12]}): "
+                      f"{escape(load['rejected_reason'] or '')}", soft_wrap=True, highlight=False)
     marts = Table("table", "rows", title="marts")
     for table, rows in found.marts.items():
         marts.add_row(table, f"{rows:,}")

@@ -18,12 +18,26 @@ class ParseError(CitywhError):
                  field: str | None = None, row_kind: str = "line"):
         # row_kind: "line" for text files, "Excel row" for workbooks (1-based as Excel shows it)
         self.source, self.file, self.reason, self.row, self.field = source, file, reason, row, field
+        self.row_kind = row_kind
+        self.quarantine_path: str | None = None
         where = file
         if row is not None:
             where += f", {row_kind} {row}"
         if field is not None:
             where += f", field {field!r}"
         super().__init__(f"[{source}] cannot parse {where}: {reason}")
+
+    def quarantined(self, folder, raw_table: str) -> ParseError:
+        """The same error, saying where the rejected file is kept and that nothing changed."""
+        error = ParseError(self.source, self.file, f"{self.reason}. File quarantined at {folder}; "
+                           f"raw.{raw_table} and the last good snapshot left unchanged",
+                           row=self.row, field=self.field, row_kind=self.row_kind)
+        error.quarantine_path = str(folder)
+        return error
+
+
+class SchemaDrift(CitywhError):
+    """A batch lacks a column its raw table has."""
 
 
 class MissingSnapshotError(CitywhError):

@@ -9,6 +9,9 @@ rolls back and leaves the previous rows in place."""
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -31,21 +34,22 @@ class LoadResult:
     message: str = ""
 
 
-def landed_sha256(con, source: str, key: str) -> str | None:
-    row = con.execute(
-        """select snapshot_sha256 from meta.loads
+def landed_batch(con, source: str, key: str) -> tuple[str, str | None] | None:
+    """(sha256, parser_version) of the batch's landed snapshot."""
+    return con.execute(
+        """select snapshot_sha256, parser_version from meta.loads
            where source = ? and snapshot_key = ? and status = 'landed'
            order by finished_at desc limit 1""",
         [source, key],
     ).fetchone()
-    return row[0] if row else None
 
 
 def already_landed(warehouse: Path, table: RawTable, snapshot: Snapshot) -> LoadResult | None:
-    """The 'unchanged' result when this very snapshot (same sha256) is the batch's landed one."""
+    """The 'unchanged' result when this very snapshot (same sha256), parsed by this very parser,
+    is the batch's landed one."""
     with connect(warehouse) as con:
         ensure_meta(con)
-        if landed_sha256(con, table.source.name, snapshot.key) != snapshot.sha256:
+        if landed_batch(con, table.source.name, snapshot.key) != (snapshot.sha256, table.parser_version):
             return None
     return LoadResult(table.source.name, snapshot.key, "unchanged", 0,
                       message=f"snapshot {snapshot.sha256[:12]} already landed")
@@ -76,6 +80,7 @@ def land(warehouse: Path, table: RawTable, snapshot: Snapshot, frame: pl.DataFra
                          status="landed", validation_success=True,
                          validation_checkpoint=validation_checkpoint, message="", started_at=started_at)
             _record_source(con, table)
+            _drill_pause("landing")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -83,14 +88,24 @@ def land(warehouse: Path, table: RawTable, snapshot: Snapshot, frame: pl.DataFra
     return LoadResult(source, snapshot.key, "landed", frame.height, load_id)
 
 
+def _drill_pause(moment: str) -> None:
+    """Fault-injection point for the kill -9 drills (tests/test_end_to_end.py): with
+    CITYWH_DRILL_PAUSE=<moment>, say so on stderr and wait, inside the transaction, to be killed."""
+    if os.environ.get("CITYWH_DRILL_PAUSE") == moment:
+        print(f"drill: paused in {moment}", file=sys.stderr, flush=True)
+        time.sleep(60)
+
+
 def _record_load(con, *, load_id: str, table: RawTable, snapshot: Snapshot, rows: int, status: str,
                  validation_success: bool | None, validation_checkpoint: str | None, message: str,
                  started_at: datetime) -> None:
     con.execute(
-        "insert into meta.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into meta.loads (load_id, source, raw_table, snapshot_key, snapshot_file, snapshot_sha256, "
+        "snapshot_fetched_at, rows, status, validation_success, validation_checkpoint, message, "
+        "started_at, finished_at, parser_version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load_id, table.source.name, table.name, snapshot.key, str(snapshot.path), snapshot.sha256,
          snapshot.fetched_at, rows, status, validation_success, validation_checkpoint, message,
-         started_at, datetime.now(UTC)],
+         started_at, datetime.now(UTC), table.parser_version],
     )
 
 
@@ -107,23 +122,30 @@ def _record_source(con, table: RawTable) -> None:
 
 
 def quarantine(warehouse: Path, quarantine_root: Path, table: RawTable, snapshot: Snapshot,
-               frame: pl.DataFrame, *, checkpoint: str, failed: list[str], result: dict,
-               started_at: datetime) -> Path:
-    """Keep a failed batch and its validation result; record it in meta.loads. raw is untouched."""
+               frame: pl.DataFrame | None, *, stage: str, reason: str, failed: list[str] = (),
+               checkpoint: str | None = None, result: dict | None = None, row: int | None = None,
+               field: str | None = None, started_at: datetime) -> Path:
+    """Keep a rejected snapshot - unparseable (stage 'parse'), not in the declared shape
+    ('schema') or failing its expectations ('validation') - with a machine-readable reason.json
+    (the snapshot by reference: path and sha256; the parsed batch as batch.parquet when there is
+    one) and record it in meta.loads. raw is untouched."""
     load_id = new_load_id()
     folder = quarantine_root / table.source.name / f"{snapshot.key}-{load_id}"
     folder.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(folder / "batch.parquet")
-    (folder / "validation.json").write_text(json.dumps(
-        {"source": table.source.name, "raw_table": table.name, "snapshot": {
-            k: str(v) for k, v in asdict(snapshot).items()},
-         "checkpoint": checkpoint, "failed_expectations": failed, "gx_result": result},
+    if frame is not None:
+        frame.write_parquet(folder / "batch.parquet")
+    (folder / "reason.json").write_text(json.dumps(
+        {"stage": stage, "reason": reason, "source": table.source.name, "raw_table": table.name,
+         "file": snapshot.path.name, "row": row, "field": field,
+         "snapshot": {k: str(v) for k, v in asdict(snapshot).items()},
+         "failed_expectations": list(failed), "checkpoint": checkpoint, "gx_result": result},
         indent=2, default=str))
     with connect(warehouse) as con:
         ensure_meta(con)
-        _record_load(con, load_id=load_id, table=table, snapshot=snapshot, rows=frame.height,
-                     status="quarantined", validation_success=False,
+        _record_load(con, load_id=load_id, table=table, snapshot=snapshot,
+                     rows=frame.height if frame is not None else 0, status="quarantined",
+                     validation_success=False if stage == "validation" else None,
                      validation_checkpoint=checkpoint,
-                     message="; ".join(failed)[:4000] + f" (quarantined at {folder})",
+                     message=f"{stage}: {reason}"[:4000] + f" (quarantined at {folder})",
                      started_at=started_at)
     return folder

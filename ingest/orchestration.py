@@ -5,6 +5,7 @@ is imported inside the tasks, when they run."""
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, AssetAny, dag, get_current_context, task
@@ -42,6 +43,12 @@ DEFAULT_ARGS = {
 }
 
 
+def ingest_schedule(declared: str) -> str | None:
+    """The catalog's schedule, or none with CITYWH_SCHEDULES=off (a staging deployment, or a test,
+    where only triggered runs and the Asset-driven build run: unpausing creates no run)."""
+    return None if os.environ.get("CITYWH_SCHEDULES", "on").lower() == "off" else declared
+
+
 def source_ingest_dag(name: str):
     """ingest_<name>, for the catalog DAG `name`: fetch -> validate_and_land (one mapped task per
     snapshot file) -> announce (the Assets of the raw tables that changed). Everything it needs is
@@ -56,7 +63,7 @@ def source_ingest_dag(name: str):
         f"- **{s.name}** ({', '.join(f'`raw.{s.raw_table(t)}`' for t in s.tables)}): {s.description} "
         f"Licence: {s.origin.licence}." for s in sources)
 
-    @dag(dag_id=f"ingest_{name}", schedule=declared.schedule, start_date=START_DATE, catchup=False,
+    @dag(dag_id=f"ingest_{name}", schedule=ingest_schedule(declared.schedule), start_date=START_DATE, catchup=False,
          max_active_runs=1, default_args=DEFAULT_ARGS, tags=["citywh", "ingest", name],
          description=declared.description, doc_md=doc_md)
     def ingest_dag():
@@ -156,9 +163,15 @@ def warehouse_build_dag(*, doc_md: str):
         @task(pool=WRITER_POOL, outlets=[SERVING_ASSET])
         def publish() -> str:
             from ingest import publish as publishing
+            from ingest import warehouse
             from ingest.config import settings
+            from ingest.pipeline import build_inputs_sha256
 
-            return str(publishing.publish(settings()))
+            current = settings()
+            served = publishing.publish(current)
+            # a later `citywh run` with nothing new skips its build, as after its own
+            warehouse.record_build(current.warehouse_path, build_inputs_sha256(current))
+            return str(served)
 
         prepare_raw_tables() >> dbt >> publish()
 

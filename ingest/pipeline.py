@@ -4,19 +4,21 @@ closes its own connection."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 
 from ingest import landing, publish, warehouse
 from ingest.acquire import acquire_all
-from ingest.config import Settings
+from ingest.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from ingest.dbt import run_dbt
-from ingest.errors import MissingSnapshotError, ValidationFailed
+from ingest.errors import CitywhError, MissingSnapshotError, ParseError, SchemaDrift, ValidationFailed
 from ingest.landing import LoadResult
-from ingest.snapshots import Snapshot
+from ingest.snapshots import Snapshot, SnapshotStore
 from ingest.sources import raw_tables, table_of_file, tables_of
 from ingest.sources.base import RawTable
 from ingest.validation import validate
@@ -43,24 +45,55 @@ def acquire(tables: Iterable[RawTable], settings: Settings) -> list[Snapshot]:
 
 
 def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings) -> LoadResult:
-    """Parse, validate and land one snapshot file. A failing batch is quarantined, raw is left
-    unchanged and ValidationFailed is raised."""
+    """Parse, validate and land one snapshot file, in one transaction. Any reject - a file that
+    cannot be parsed, a batch not in the declared shape, a batch failing its expectations - is
+    quarantined with its reason and raised (ParseError or ValidationFailed naming source, file
+    and row or field); raw, the serving file and the last good snapshot are left as they were."""
+    with warehouse.writer_lock(settings.warehouse_path):
+        return _ingest_snapshot(table, snapshot, settings)
+
+
+def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings) -> LoadResult:
     started_at = datetime.now(UTC)
+    store = SnapshotStore(settings.store_dir)
     unchanged = landing.already_landed(settings.warehouse_path, table, snapshot)
     if unchanged:
+        store.mark(snapshot, "landed")
         return unchanged
     spec = table.spec(snapshot.key)
-    frame = _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
+
+    def reject(stage: str, error: ParseError | CitywhError, frame=None, **details) -> Path:
+        folder = landing.quarantine(
+            settings.warehouse_path, settings.quarantine_dir, table, snapshot, frame, stage=stage,
+            reason=str(error), row=getattr(error, "row", None), field=getattr(error, "field", None),
+            started_at=started_at, **details)
+        store.mark(snapshot, "rejected", reason=str(error))
+        return folder
+
+    try:
+        frame = _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
+    except ParseError as exc:
+        folder = reject("parse", exc)
+        raise exc.quarantined(folder, table.name) from exc
+    except Exception as exc:  # a reader's own failure on input it did not foresee: still a reject
+        error = ParseError(table.source.name, str(snapshot.path), f"unreadable: {type(exc).__name__}: {exc}")
+        folder = reject("parse", error)
+        raise error.quarantined(folder, table.name) from exc
     outcome = validate(table.name, frame)
     if not outcome.success:
-        folder = landing.quarantine(
-            settings.warehouse_path, settings.quarantine_dir, table, snapshot, frame,
-            checkpoint=outcome.checkpoint, failed=outcome.failed, result=outcome.result,
-            started_at=started_at)
+        folder = reject("validation", CitywhError("; ".join(outcome.failed)), frame,
+                        failed=outcome.failed, checkpoint=outcome.checkpoint, result=outcome.result)
         raise ValidationFailed(table.source.name, table.name, outcome.failed, str(folder),
                                file=snapshot.path.name)
-    return landing.land(settings.warehouse_path, table, snapshot, frame,
-                        validation_checkpoint=outcome.checkpoint, started_at=started_at)
+    try:
+        result = landing.land(settings.warehouse_path, table, snapshot, frame,
+                              validation_checkpoint=outcome.checkpoint, started_at=started_at)
+    except SchemaDrift as exc:
+        folder = reject("schema", exc, frame)
+        raise ParseError(table.source.name, str(snapshot.path), str(exc)).quarantined(folder, table.name) from exc
+    store.mark(snapshot, "landed", load_id=result.load_id)
+    store.prune(spec)  # only now: the last good snapshot is the one just landed
+    return result
 
 
 def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.DataFrame:
@@ -109,18 +142,59 @@ def report_crosswalk(settings: Settings, report: Report = _quiet) -> None:
 
 def build(settings: Settings) -> list[tuple[str, str]]:
     """dbt build: models, snapshots, tests and unit tests, against the writer warehouse."""
-    warehouse.ensure_raw_tables(settings.warehouse_path, raw_tables().values())
-    return run_dbt(["build"], settings)
+    with warehouse.writer_lock(settings.warehouse_path):
+        warehouse.ensure_raw_tables(settings.warehouse_path, raw_tables().values())
+        return run_dbt(["build"], settings)
 
 
-def run_all(settings: Settings, report: Report = _quiet) -> None:
-    """The whole pipeline: every source, then dbt build, then publish. The first failure stops
-    the run before anything downstream, and the serving file keeps its last good version."""
-    ingest_snapshots(acquire(raw_tables().values(), settings), settings, report)
-    outcomes = build(settings)
-    # every status with its count: exposures are "no-op", warnings "warn", not silent failures
-    statuses = Counter("passed" if status in ("success", "pass") else status for _, status in outcomes)
-    report(f"dbt build: {len(outcomes)} nodes, "
-           + ", ".join(f"{count} {status}" for status, count in statuses.most_common()))
-    report_crosswalk(settings, report)
-    report(f"published {publish.publish(settings)}")
+def build_and_publish(settings: Settings, report: Report = _quiet, *, force: bool = False) -> bool:
+    """dbt build and publish, unless nothing the build reads changed since the last one (the
+    landed batches, the dbt project, the crosswalk code) and the serving file is there; return
+    whether it built."""
+    with warehouse.writer_lock(settings.warehouse_path):
+        inputs = build_inputs_sha256(settings)
+        if not force and settings.serving_path.exists() and warehouse.last_build_inputs(settings.warehouse_path) == inputs:
+            report(f"nothing changed since the last build (inputs {inputs[:12]}): dbt build and publish "
+                   "skipped; the serving file is current (--force rebuilds)")
+            return False
+        outcomes = build(settings)
+        # every status with its count: exposures are "no-op", warnings "warn", not silent failures
+        statuses = Counter("passed" if status in ("success", "pass") else status for _, status in outcomes)
+        report(f"dbt build: {len(outcomes)} nodes, "
+               + ", ".join(f"{count} {status}" for status, count in statuses.most_common()))
+        report_crosswalk(settings, report)
+        report(f"published {publish.publish(settings)}")
+        warehouse.record_build(settings.warehouse_path, inputs)
+        return True
+
+
+def build_inputs_sha256(settings: Settings) -> str:
+    """What a build reads: every landed batch (sha256 and parser version) and the code dbt runs."""
+    digest = hashlib.sha256()
+    with warehouse.connect(settings.warehouse_path) as con:
+        warehouse.ensure_meta(con)
+        for row in con.execute("""
+                select source, snapshot_key, arg_max(snapshot_sha256, finished_at),
+                       arg_max(coalesce(parser_version, ''), finished_at)
+                from meta.loads where status = 'landed' group by all order by all""").fetchall():
+            digest.update("|".join(row).encode() + b"\n")
+    for path in sorted(BUILD_CODE_FILES()):
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def BUILD_CODE_FILES() -> list[Path]:  # noqa: N802 - a constant computed on use
+    dbt_files = [p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file()
+                 and not {"target", "logs", "dbt_packages"} & set(p.relative_to(DBT_PROJECT_DIR).parts)]
+    ingest_dir = REPO_ROOT / "ingest"
+    return [*dbt_files, ingest_dir / "crosswalk.py", ingest_dir / "catalog.py",
+            *(ingest_dir / "reference").rglob("*.*")]
+
+
+def run_all(settings: Settings, report: Report = _quiet, *, force: bool = False) -> None:
+    """The whole pipeline: every source, then dbt build, then publish - the build skipped when
+    nothing it reads changed. The first failure stops the run before anything downstream, and the
+    serving file keeps its last good version. One run at a time (the writer lock)."""
+    with warehouse.writer_lock(settings.warehouse_path):
+        ingest_snapshots(acquire(raw_tables().values(), settings), settings, report)
+        build_and_publish(settings, report, force=force)

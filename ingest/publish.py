@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import duckdb
 
 from ingest.config import Settings
 from ingest.errors import CitywhError
+from ingest.warehouse import writer_lock
 
 REQUIRED_RELATIONS = ("country_indicators", "dim_country", "dim_city", "fct_city_population",
                       "fct_city_gdp", "dim_network", "fct_network_membership",
@@ -23,7 +25,13 @@ REQUIRED_RELATIONS = ("country_indicators", "dim_country", "dim_city", "fct_city
 
 
 def publish(settings: Settings) -> Path:
-    source, target = settings.warehouse_path, settings.serving_path
+    """Copy the writer warehouse to the serving file, atomically. A publish is short: one that
+    finds another writer at work waits for it (CITYWH_PUBLISH_WAIT seconds, default 300)."""
+    with writer_lock(settings.warehouse_path, wait=float(os.environ.get("CITYWH_PUBLISH_WAIT", "300"))):
+        return _publish(settings.warehouse_path, settings.serving_path)
+
+
+def _publish(source: Path, target: Path) -> Path:
     if not source.exists():
         raise CitywhError(f"nothing to publish: {source} does not exist (run the build first)")
     # Fold the write-ahead log into the main file so that a byte copy is complete. An explicit
@@ -33,8 +41,8 @@ def publish(settings: Settings) -> Path:
         con.execute("checkpoint")
     finally:
         con.close()
-    staging = target.with_name(f".{target.name}.publishing")
-    staging.unlink(missing_ok=True)
+    # a staging file of this process's own: two publishers never write the same file
+    staging = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.publishing")
     shutil.copyfile(source, staging)
     try:
         _check_servable(staging)

@@ -1,8 +1,11 @@
-"""The snapshot store: dated, content-addressed copies of every source file.
+"""The snapshot store: dated, content-addressed copies of every source file, never overwritten.
 
-Layout (after owid/etl): <store>/<source>/<YYYY-MM-DD>/<file> plus <file>.meta.json holding
-url, sha256, bytes, fetched_at and the source's producer, licence and citation. A file whose
-sha256 the store already holds for the same source key is recognised and not stored again.
+Layout (after owid/etl): <store>/<source>/<YYYY-MM-DD>/<sha256[:16]>/<file> plus <file>.meta.json
+holding url, sha256, bytes, fetched_at and the source's producer, licence and citation. Every
+distinct content gets its own folder, so a bad file fetched on the day of a good one never
+replaces it; a file whose sha256 the store already holds for the same source key is recognised
+and not stored again. Once a snapshot was landed or rejected, <file>.status.json says so:
+`latest_good` is the newest snapshot that was landed, the one to fall back on.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from ingest.sources.base import Origin, SnapshotSpec
 
 META_SUFFIX = ".meta.json"
+STATUS_SUFFIX = ".status.json"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,17 @@ class Snapshot:
     @property
     def meta_path(self) -> Path:
         return self.path.with_name(self.path.name + META_SUFFIX)
+
+    @property
+    def status_path(self) -> Path:
+        return self.path.with_name(self.path.name + STATUS_SUFFIX)
+
+    def status(self) -> dict | None:
+        """{"status": "landed" | "rejected", "at", "load_id", "reason"} once landed or rejected."""
+        try:
+            return json.loads(self.status_path.read_text())
+        except FileNotFoundError:
+            return None
 
 
 def sha256_of(content: bytes) -> str:
@@ -67,13 +82,39 @@ class SnapshotStore:
         self.root = root
 
     def snapshots(self, spec: SnapshotSpec) -> list[Snapshot]:
-        """All held snapshots of one source file, oldest first."""
-        held = (read_snapshot(meta) for meta in (self.root / spec.source).glob(f"*/*{META_SUFFIX}"))
-        return sorted((s for s in held if s.key == spec.key), key=lambda snap: snap.fetched_at)
+        """All held snapshots of one source file, oldest first (the pre-2026-11 layout
+        <source>/<date>/<file> included)."""
+        held = (read_snapshot(meta) for meta in (self.root / spec.source).rglob(f"*{META_SUFFIX}"))
+        return sorted((s for s in held if s.key == spec.key), key=lambda snap: (snap.fetched_at, snap.sha256))
 
-    def latest(self, spec: SnapshotSpec) -> Snapshot | None:
+    def latest_good(self, spec: SnapshotSpec) -> Snapshot | None:
+        """The newest snapshot that was landed: a rejected one is never served again."""
+        good = [s for s in self.snapshots(spec) if (s.status() or {}).get("status") == "landed"]
+        return good[-1] if good else None
+
+    def mark(self, snapshot: Snapshot, status: str, *, load_id: str | None = None, reason: str = "") -> None:
+        """Record that a snapshot was landed (or was already the landed one) or rejected."""
+        assert status in ("landed", "rejected"), status
+        _atomic_write(snapshot.status_path, json.dumps({
+            "status": status, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_id": load_id, "reason": reason[:4000]}, indent=2).encode())
+
+    def prune(self, spec: SnapshotSpec, keep: int | None = None) -> list[Snapshot]:
+        """The retention policy: remove all but the newest `keep` snapshots of a file (default
+        CITYWH_SNAPSHOT_KEEP, 10), never the newest landed one nor one not yet landed or rejected;
+        return what was removed."""
+        keep = int(os.environ.get("CITYWH_SNAPSHOT_KEEP", "10")) if keep is None else keep
         held = self.snapshots(spec)
-        return held[-1] if held else None
+        protected = {id(s) for s in held[-keep:]} if keep > 0 else set()
+        good = self.latest_good(spec)
+        removed = []
+        for snapshot in held:
+            if id(snapshot) in protected or (good and snapshot.sha256 == good.sha256) or snapshot.status() is None:
+                continue
+            for path in (snapshot.path, snapshot.meta_path, snapshot.status_path):
+                path.unlink(missing_ok=True)
+            removed.append(snapshot)
+        return removed
 
     def save(self, spec: SnapshotSpec, content: bytes, *, filename: str, url: str,
              origin: Origin, acquired_via: str, now: datetime | None = None) -> Snapshot:
@@ -83,7 +124,7 @@ class SnapshotStore:
             if held.sha256 == digest and held.path.exists():
                 return held
         now = now or datetime.now(UTC)
-        path = self.root / spec.source / now.date().isoformat() / filename
+        path = self.root / spec.source / now.date().isoformat() / digest[:16] / filename
         snapshot = Snapshot(
             source=spec.source, key=spec.key, path=path, url=url, sha256=digest,
             bytes=len(content), fetched_at=now.isoformat(timespec="seconds"),

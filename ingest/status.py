@@ -1,9 +1,12 @@
-"""What is in the warehouse: last load per source file, and row counts of the marts."""
+"""What is in the warehouse: per source file the last good (landed) and the last rejected
+snapshot, and the row counts of the marts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from ingest import warehouse
 from ingest.config import Settings
@@ -17,29 +20,47 @@ class Status:
 
 
 def read_status(settings: Settings) -> Status | None:
-    """Read from the serving file (always readable, even while the pipeline writes); fall back
-    to the writer file when nothing has been published yet."""
-    for path in (settings.serving_path, settings.warehouse_path):
-        if path.exists():
-            break
-    else:
+    """Loads from the writer file when no run holds it (it has the rejects a failed run did not
+    publish), else from the serving file; marts from the serving file (what readers see), or the
+    writer file when nothing has been published yet."""
+    candidates = [p for p in (settings.warehouse_path, settings.serving_path) if p.exists()]
+    if not candidates:
         return None
-    with warehouse.connect(path, read_only=True) as con:
-        has_meta = con.execute("select count(*) from information_schema.tables "
-                               "where table_schema = 'meta' and table_name = 'loads'").fetchone()[0]
-        loads = []
-        if has_meta:
-            cursor = con.execute("""
-                select source, snapshot_key, status, validation_success, rows, snapshot_sha256,
-                       finished_at, message
-                from meta.loads
-                qualify row_number() over (partition by source, snapshot_key
-                                           order by finished_at desc) = 1
-                order by source, snapshot_key""")
-            names = [d[0] for d in cursor.description]
-            loads = [dict(zip(names, row)) for row in cursor.fetchall()]
-        marts = {}
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_schema = 'main' order by 1").fetchall():
-            marts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
-    return Status(path, loads, marts)
+    loads, loads_from = [], None
+    for path in candidates:
+        try:
+            with warehouse.connect(path, read_only=True) as con:
+                loads, loads_from = _loads(con), path
+            break
+        except duckdb.IOException:  # a run holds the writer file: its lock refuses readers
+            continue
+    marts_from = settings.serving_path if settings.serving_path.exists() else candidates[0]
+    with warehouse.connect(marts_from, read_only=True) as con:
+        marts = {table: con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+                 for (table,) in con.execute("select table_name from information_schema.tables "
+                                             "where table_schema = 'main' order by 1").fetchall()}
+    return Status(loads_from or marts_from, loads, marts)
+
+
+def _loads(con) -> list[dict]:
+    """Per source file: the last landed snapshot, and the last rejected one if it came later."""
+    has_meta = con.execute("select count(*) from information_schema.tables "
+                           "where table_schema = 'meta' and table_name = 'loads'").fetchone()[0]
+    if not has_meta:
+        return []
+    cursor = con.execute("""
+        with ranked as (
+            select *, row_number() over (partition by source, snapshot_key, status
+                                         order by finished_at desc, load_id desc) as recency
+            from meta.loads
+        )
+        select coalesce(g.source, b.source) as source, coalesce(g.snapshot_key, b.snapshot_key) as snapshot_key,
+               g.finished_at, g.rows, g.snapshot_sha256,
+               b.finished_at as rejected_at, b.snapshot_sha256 as rejected_sha256, b.message as rejected_reason
+        from (select * from ranked where status = 'landed' and recency = 1) g
+        full join (select * from ranked where status = 'quarantined' and recency = 1) b
+          on b.source = g.source and b.snapshot_key = g.snapshot_key
+         and (g.finished_at is null or b.finished_at > g.finished_at)
+        order by coalesce(g.source, b.source), coalesce(g.snapshot_key, b.snapshot_key)""")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

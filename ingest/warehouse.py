@@ -1,17 +1,24 @@
-"""The writer warehouse: connections, the meta tables, empty raw tables, and replacing one batch.
+"""The writer warehouse: connections, the meta tables, empty raw tables, replacing one batch, and
+the writer lock.
 
-DuckDB allows one writing process: every step opens a short-lived connection and closes it."""
+DuckDB allows one writing process: every step opens a short-lived connection and closes it, and
+every step that writes holds the writer lock, so two runs never interleave."""
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
+from filelock import FileLock, Timeout
 
-from ingest.errors import CitywhError
+from ingest.errors import CitywhError, SchemaDrift
 
 LOAD_COLUMNS = {"_load_id": pl.String, "_source": pl.String, "_snapshot_key": pl.String,
                 "_snapshot_sha256": pl.String, "_loaded_at": pl.Datetime("us", "UTC")}
@@ -28,7 +35,7 @@ create table if not exists meta.loads (
     snapshot_sha256 varchar not null,
     snapshot_fetched_at varchar,
     rows bigint not null,
-    status varchar not null,          -- landed | quarantined
+    status varchar not null,          -- landed | quarantined (parse, schema or validation)
     validation_success boolean,
     validation_checkpoint varchar,
     message varchar,
@@ -42,6 +49,13 @@ create table if not exists meta.sources (
     citation varchar, landing_page varchar, non_commercial boolean, description varchar
 );
 alter table meta.sources add column if not exists share_alike boolean;
+-- the version of the code that parsed the batch: a changed parser re-lands an unchanged file
+alter table meta.loads add column if not exists parser_version varchar;
+create table if not exists meta.builds (
+    build_id varchar primary key,
+    inputs_sha256 varchar not null,   -- the landed batches and the dbt project the build read
+    finished_at timestamptz not null
+);
 """
 
 
@@ -87,17 +101,76 @@ def ensure_raw_tables(warehouse: Path, tables: Iterable) -> list[str]:
 def replace_batch(con: duckdb.DuckDBPyConnection, table: str, batch, *, where: str,
                   parameters: list, label: str) -> None:
     """Inside the caller's transaction: delete the rows `where` selects from `table`, insert the
-    arrow `batch` by column name (creating the table from the batch on first use). A batch whose
-    columns differ from the table's is schema drift, an error naming both sides."""
+    arrow `batch` by column name (creating the table from the batch on first use). Columns the
+    catalog newly declares are added to the table; a batch lacking a column the table has is
+    schema drift, an error naming both sides."""
     con.register("incoming_batch", batch)
     try:
         con.execute(f"create table if not exists {table} as select * from incoming_batch limit 0")
         existing = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+        added = [c for c in batch.column_names if c not in existing]
+        if added and set(existing) <= set(batch.column_names):
+            # the catalog declares new columns: earlier batches have them null until re-landed
+            types = dict(con.execute("select column_name, data_type from (describe incoming_batch)").fetchall())
+            for column in added:
+                con.execute(f'alter table {table} add column "{column}" {types[column]}')
+            existing += added
         if sorted(existing) != sorted(batch.column_names):
-            raise CitywhError(
+            raise SchemaDrift(
                 f"[{label}] schema drift in {table}: table has {sorted(set(existing) - set(batch.column_names))} "
                 f"the batch lacks, batch has {sorted(set(batch.column_names) - set(existing))} the table lacks")
         con.execute(f"delete from {table} where {where}", parameters)
         con.execute(f"insert into {table} by name select * from incoming_batch")
     finally:
         con.unregister("incoming_batch")
+
+
+def last_build_inputs(warehouse: Path) -> str | None:
+    with connect(warehouse) as con:
+        ensure_meta(con)
+        row = con.execute("select inputs_sha256 from meta.builds order by finished_at desc limit 1").fetchone()
+    return row[0] if row else None
+
+
+def record_build(warehouse: Path, inputs_sha256: str) -> None:
+    with connect(warehouse) as con:
+        ensure_meta(con)
+        con.execute("insert into meta.builds values (?, ?, ?)",
+                    [datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), inputs_sha256, datetime.now(UTC)])
+
+
+# --- one writer at a time -----------------------------------------------------------------------
+
+class WarehouseBusy(CitywhError):
+    pass
+
+
+_LOCKS: dict[Path, FileLock] = {}
+
+
+@contextmanager
+def writer_lock(warehouse: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock (re-entrant within a process): a second writer - another
+    `citywh run`, an Airflow task on the same home - waits up to `wait` seconds
+    (CITYWH_LOCK_WAIT, default 0) and then stops with one line naming the holder."""
+    path = warehouse.parent / f".{warehouse.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = _LOCKS.setdefault(path, FileLock(path))
+    holder = path.with_name(path.name + ".holder")
+    wait = float(os.environ.get("CITYWH_LOCK_WAIT", "0")) if wait is None else wait
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        who = holder.read_text().strip() if holder.exists() else "another process"
+        raise WarehouseBusy(f"the warehouse {warehouse} is being written by {who}; waited {wait:.0f} s. "
+                            "Let it finish (or stop it) and run again (CITYWH_LOCK_WAIT=<seconds> to wait longer)") \
+            from None
+    try:
+        if lock.lock_counter == 1:
+            holder.write_text(f"pid {os.getpid()} on {socket.gethostname()} ({' '.join(sys.argv[:3])}, "
+                              f"since {datetime.now(UTC).isoformat(timespec='seconds')})")
+        yield
+    finally:
+        if lock.lock_counter == 1:  # the outermost hold ends: nobody holds it now
+            holder.unlink(missing_ok=True)
+        lock.release()

@@ -106,6 +106,9 @@ class AirflowStack:
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # no usage metrics to scarf.sh
+            # no cron schedules: unpausing an ingest DAG creates no run; only the test's triggers
+            # and the Asset-driven build run
+            "CITYWH_SCHEDULES": "off",
             "DO_NOT_TRACK": "1",
         }
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -177,13 +179,20 @@ def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
     out = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True, check=True).stdout
     for csv in (bundle_dir / "worldbank").glob("API_*.csv"):
         assert hashlib.sha256(csv.read_bytes()).hexdigest() in out
-    assert "country_indicators" in out and "passed" in out
+    assert "country_indicators" in out and "last good (landed)" in out
+    worldbank = [line for line in out.splitlines() if line.strip().startswith("│ worldbank")]
+    assert len(worldbank) == 3 and all("17,095" in line or "17,195" in line or "13,979" in line for line in worldbank)
 
 
 def test_second_run_lands_nothing_new(built):
     home, env, citywh, _ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    before = serving.stat()
     again = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
     assert again.returncode == 0
+    # nothing new landed and no code changed: no dbt build, no publish
+    assert "nothing changed since the last build" in again.stderr and "dbt build:" not in again.stderr
+    assert (serving.stat().st_ino, serving.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     # 3 World Bank files, 3 GeoNames tables, 2 WUP files, 1 C40 workbook, 8 rosters,
     # 3 twinning extracts and their labels, 2 Wikipedia twin-town files, 2 partner-list files:
     # all already landed
@@ -191,18 +200,27 @@ def test_second_run_lands_nothing_new(built):
     assert _query(home / "warehouse" / "citywh.duckdb", "select count(*) from meta.loads") == [(25,)]
 
 
-def test_publish_swaps_under_an_open_reader(built, monkeypatch):
-    home, *_ = built
-    monkeypatch.setenv("CITYWH_HOME", str(home))
-    serving = home / "warehouse" / "serving.duckdb"
+def test_publish_swaps_under_an_open_reader(built, tmp_path, monkeypatch):
+    """A reader that has the serving file open keeps its version; a new reader sees the new one."""
+    copy, env, _ = _own_copy(built, tmp_path)
+    monkeypatch.setenv("CITYWH_HOME", str(copy))
+    serving = copy / "warehouse" / "serving.duckdb"
+    writer = duckdb.connect(str(copy / "warehouse" / "citywh.duckdb"))
+    try:  # a change in the writer only: what the next publish must carry to new readers
+        writer.execute("create table meta.publish_probe as select 42 as answer")
+    finally:
+        writer.close()
     reader = duckdb.connect(str(serving), read_only=True)
     try:
         before = reader.execute("select count(*) from country_indicators").fetchone()
         publish.publish(settings())
         assert reader.execute("select count(*) from country_indicators").fetchone() == before
+        assert reader.execute("select count(*) from information_schema.tables "
+                              "where table_name = 'publish_probe'").fetchone() == (0,)
     finally:
         reader.close()
-    assert _query(serving, "select count(*) from country_indicators") == [before]
+    assert _query(serving, "select answer from meta.publish_probe") == [(42,)]
+    assert not list(serving.parent.glob("*.publishing"))  # no staging file left behind
 
 
 def test_the_crosswalk_is_precise_on_the_labelled_set_and_keeps_every_city(built):
@@ -251,10 +269,27 @@ def test_namesakes_and_single_tokens_no_longer_collect_other_cities_ties(built):
     assert {("Mérida", "MX")} <= twins("gn:2513917")  # Mérida, Spain is its own city
 
 
-def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
-    """Runs last: a later C40 roster without London ends London's C40 roster membership in the
-    SCD2 history, while ClimActor still lists it."""
+def _own_copy(built, tmp_path):
+    """A copy of the built warehouse home, for a test that changes it: tests stay independent."""
     home, env, citywh, _ = built
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, symlinks=True)
+    return copy, {**env, "CITYWH_HOME": str(copy)}, citywh
+
+
+def _mart_digests(serving: Path) -> dict[str, str]:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        marts = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' order by 1").fetchall()]
+        return {mart: con.execute(f"select md5(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')) "
+                                  f"from main.{mart} t").fetchone()[0] for mart in marts}
+    finally:
+        con.close()
+
+
+def _bundle_without_london_in_c40_list(bundle_dir: Path, tmp_path: Path) -> Path:
+    """The bundle, its C40 inventory list (Open Earth Foundation) without London."""
     overlay = tmp_path / "bundle"
     for folder in bundle_dir.iterdir():
         if folder.is_dir() and folder.name != "networks":
@@ -267,6 +302,24 @@ def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
     roster = (bundle_dir / "networks" / "c40_cities_oef.csv").read_text(encoding="utf-8").splitlines()
     (overlay / "networks" / "c40_cities_oef.csv").write_text(
         "\n".join(line for line in roster if not line.startswith("London,")) + "\n", encoding="utf-8")
+    return overlay
+
+
+def test_a_forced_rebuild_of_the_same_snapshots_gives_identical_marts(built, tmp_path):
+    home, *_ = built
+    copy, env, citywh = _own_copy(built, tmp_path)
+    rebuilt = subprocess.run([str(citywh), "run", "--force"], env=env, capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert "dbt build:" in rebuilt.stderr
+    first, second = _mart_digests(home / "warehouse" / "serving.duckdb"), _mart_digests(copy / "warehouse" / "serving.duckdb")
+    assert len(first) >= 15 and first == second, {m for m in first if first[m] != second.get(m)}
+
+
+def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
+    """A later C40 inventory list without London ends London's row of that list in the SCD2
+    history, while C40's own list and ClimActor still list it."""
+    home, env, citywh = _own_copy(built, tmp_path)
+    overlay = _bundle_without_london_in_c40_list(bundle_dir, tmp_path)
     rerun = subprocess.run([str(citywh), "run"], env={**env, "CITYWH_BUNDLE": str(overlay)},
                            capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
@@ -304,18 +357,19 @@ def test_the_readme_answers_the_seed_articles_questions(built):
     assert sorted(p for p, _ in by_type["sister"]) == ["Constanţa", "Lyon", "Manila", "Mumbai", "Odesa",
                                                        "San Diego", "Vancouver"]
     assert ("San Diego", 1957) in by_type["sister"]
-    assert [p for p, _ in by_type["partner"]] == ["Beijing", "Taipei", "Frankfurt am Main", "Busan", "Incheon"]
+    assert by_type["partner"] == [("Beijing", 2006), ("Taipei", 2006), ("Incheon", 2009),
+                                  ("Frankfurt am Main", 2011), ("Busan", None)]
 
     counts = {(city, kind): (stated, held) for city, kind, stated, _as_of, held, _official
               in _query(serving, queries["what the cities say they have, against what the warehouse holds"])}
     assert counts[("Yokohama", "sister or friendship")] == (8, 8)
     assert counts[("Yokohama", "partner")] == (7, 5)
-    assert counts[("Taipei", "sister")] == (49, 10)
+    assert counts[("Taipei", "sister")] == (49, 20)
 
     taipei = {kind: (n, partners) for kind, n, partners in
               _query(serving, queries["Taipei's sister, partner and friendship cities"])}
     assert taipei["partner"] == (1, "Yokohama")
-    assert taipei["sister"][0] == 10 and "Houston" in taipei["sister"][1] and "Prague" in taipei["sister"][1]
+    assert taipei["sister"][0] == 20 and {"Houston", "Prague", "Gold Coast", "Vilnius"} <= set(taipei["sister"][1].split(", "))
     assert taipei["friendship"][0] == 3
 
     c40 = _query(serving, queries["C40's current members"])
@@ -367,3 +421,83 @@ def test_a_covenant_signature_and_a_global_covenant_listing_count_once(built):
     london = _query(serving, "select membership_count from city_influence where city_name = 'London' "
                              "and country_iso2 = 'GB'")
     assert london == [(3,)]  # C40, Eurocities, Global Covenant (its Covenant of Mayors signature inside)
+
+
+def _start(citywh, env, *args) -> subprocess.Popen:
+    return subprocess.Popen([str(citywh), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_one_writer_at_a_time_and_readers_never_fail(built, tmp_path):
+    """While a forced rebuild runs: a second run stops at once with one line naming the holder,
+    and a reader querying the serving file throughout never sees an error or a half file."""
+    copy, env, citywh = _own_copy(built, tmp_path)
+    serving = copy / "warehouse" / "serving.duckdb"
+    holder = copy / "warehouse" / ".citywh.duckdb.lock.holder"
+    first = _start(citywh, env, "run", "--force")
+    try:
+        def holding() -> bool:  # the lock's holder file names the first run
+            try:
+                return f"pid {first.pid} " in holder.read_text()
+            except FileNotFoundError:
+                return False
+        _wait_for(holding)
+        second = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1
+        message = " ".join(second.stderr.split())
+        assert f"is being written by pid {first.pid}" in message and "run again" in message
+        queries, errors = 0, []
+        while first.poll() is None:
+            try:
+                assert _query(serving, "select count(*) from country_indicators")[0][0] > 10_000
+                queries += 1
+            except Exception as exc:  # noqa: BLE001 - any failure of a reader is the finding
+                errors.append(repr(exc))
+            time.sleep(0.02)
+    finally:
+        out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err[-2000:]
+    assert queries > 20 and errors == []
+    assert not list(serving.parent.glob("*.publishing"))
+
+
+@pytest.mark.parametrize("moment", ["landing", "dbt build"])
+def test_kill_9_leaves_the_serving_file_and_the_warehouse_intact(built, bundle_dir, tmp_path, moment):
+    """kill -9 while new files land, or while dbt builds: the serving file is the previous one,
+    the writer opens, and the next run completes."""
+    copy, env, citywh = _own_copy(built, tmp_path)
+    serving = copy / "warehouse" / "serving.duckdb"
+    before = _mart_digests(serving)
+    env = {**env, "CITYWH_BUNDLE": str(_bundle_without_london_in_c40_list(bundle_dir, tmp_path))}
+    shutil.rmtree(copy / "dbt" / "logs", ignore_errors=True)  # the copied build's log says START too
+    if moment == "landing":  # the changed C40 list waits, inside its landing transaction, to be killed
+        env["CITYWH_DRILL_PAUSE"] = "landing"
+    run = _start(citywh, env, "run")
+    marker = "drill: paused in landing" if moment == "landing" else "c40_roster/c40_cities: landed"
+    lines = []
+    for line in run.stderr:
+        lines.append(line)
+        if marker in line:
+            break
+    if moment == "dbt build":  # killed once dbt is running its nodes
+        log = copy / "dbt" / "logs" / "dbt.log"
+        _wait_for(lambda: log.exists() and " START " in log.read_text(errors="replace"))
+    run.kill()
+    run.wait(timeout=60)
+    assert run.returncode == -9, "".join(lines)[-2000:]
+    assert _mart_digests(serving) == before  # readers still see the last good build
+    con = duckdb.connect(str(copy / "warehouse" / "citywh.duckdb"))  # the writer opens, WAL replayed
+    try:
+        assert con.execute("select count(*) from raw.c40_roster__members").fetchone()[0] in (78, 79)
+    finally:
+        con.close()
+    again = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert _query(serving, "select count(*) from fct_network_membership_history where network_id = 'c40' "
+                           "and roster_source = 'c40_roster' and is_current") == [(78,)]

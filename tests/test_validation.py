@@ -97,8 +97,9 @@ def test_failed_batch_is_quarantined_and_raw_untouched(citywh_env):
     folder = next((citywh_env.quarantine_dir / "worldbank").iterdir())
     kept = pl.read_parquet(folder / "batch.parquet")
     assert kept.height == bad_frame.height
-    result = json.loads((folder / "validation.json").read_text())
-    assert result["gx_result"]["success"] is False and result["snapshot"]["sha256"] == "c" * 64
+    result = json.loads((folder / "reason.json").read_text())
+    assert result["stage"] == "validation" and result["gx_result"]["success"] is False
+    assert result["snapshot"]["sha256"] == "c" * 64 and result["file"] == urban.path.name
     con = duckdb.connect(str(citywh_env.warehouse_path), read_only=True)
     try:
         assert con.execute("select count(*), min(_load_id) from raw.worldbank__indicator_values").fetchone() \
@@ -122,3 +123,12 @@ def test_run_exits_non_zero_with_the_reason_and_builds_nothing(tmp_path, monkeyp
     assert "191.782 at country_code='JPN', indicator_code='SP.URB.TOTL.IN.ZS', year=2020" in output
     assert not (tmp_path / "home" / "warehouse" / "serving.duckdb").exists()
     assert not (tmp_path / "home" / "dbt").exists()  # dbt never ran
+    # status names the rejected file and why, beside the files that landed
+    status = CliRunner().invoke(app, ["status"], terminal_width=400)
+    assert status.exit_code == 0, status.output
+    row = next(line for line in status.output.splitlines() if "│ SP.URB.TOTL.IN.ZS" in line)
+    assert "never" in row
+    reason = next(line for line in status.output.splitlines() if line.startswith("rejected worldbank/SP.URB"))
+    assert "validation:" in reason and "191.782 at country_code='JPN'" in reason and "quarantined at" in reason
+    landed = next(line for line in status.output.splitlines() if "│ SP.POP.TOTL" in line)
+    assert "17,195" in landed

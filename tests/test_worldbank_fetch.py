@@ -40,7 +40,7 @@ def test_zip_is_fetched_stored_with_metadata_and_parsed(live):
     assert snapshot.sha256 == sha256_of(body) and snapshot.bytes == len(body)
     assert snapshot.acquired_via == "live" and snapshot.url == spec.url
     assert snapshot.licence == "CC BY 4.0" and snapshot.producer == "World Bank"
-    assert snapshot.path.parent.parent.name == "worldbank"  # <store>/worldbank/<date>/<file>
+    assert snapshot.path.parent.parent.parent.name == "worldbank"  # <store>/worldbank/<date>/<sha16>/<file>
     assert snapshot.path.read_bytes() == body
     frame = SOURCE.parse(snapshot.path, spec)
     assert frame.filter(frame["country_code"] == "JPN")["value"].to_list() == [126_811_000, 126_633_000, 126_261_000]

@@ -3,8 +3,11 @@ it into a typed polars frame of the declared columns, land it in `raw.<source>__
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -78,6 +81,14 @@ class RawTable:
                             curated=file.curated, as_of=file.as_of)
 
     @property
+    def parser_version(self) -> str:
+        """A digest of the code that reads this table (its module and the shared readers) and of
+        its declaration: when it changes, an unchanged file is parsed and landed again."""
+        t = self.table  # the declaration's content (not its files: a callable's repr is not stable)
+        return _parser_version(self.parse.__module__, repr((t.entity, t.columns, t.unique_key, t.not_null,
+                                                            t.checks, t.nullable_key, t.networks)))
+
+    @property
     def snapshots(self) -> tuple[SnapshotSpec, ...]:
         return tuple(self.spec_of(f) for f in self.table.file_list())
 
@@ -86,3 +97,15 @@ class RawTable:
             if spec.key == key:
                 return spec
         raise KeyError(f"{self.name} has no file {key!r}")
+
+
+SHARED_READERS = ("ingest.sources.base", "ingest.sources.formats", "ingest.sources.rosters",
+                  "ingest.sources.wikidata")
+
+
+@cache
+def _parser_version(module: str, declaration: str) -> str:
+    digest = hashlib.sha256(declaration.encode())
+    for name in (module, *SHARED_READERS):
+        digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    return digest.hexdigest()[:16]

@@ -20,7 +20,7 @@ import polars as pl
 from ingest.errors import ParseError
 from ingest.http import download_checked, not_html_with
 from ingest.sources.base import SnapshotSpec
-from ingest.sources.formats import csv_with_header, html_text_lines
+from ingest.sources.formats import csv_with_header, html_text_lines, parsed_strictly
 from ingest.sources.rosters import finish_roster
 
 NAME = "c40_cities"
@@ -36,12 +36,18 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     if spec.key == "homepage":
         return parse_homepage(path)
     frame = csv_with_header(path, NAME, CURATED_HEADER)
+    file = str(path)
+
+    def date(column: str) -> pl.Expr:
+        return parsed_strictly(frame, column, pl.col(column).str.to_date("%Y-%m-%d", strict=False),
+                               what="a date (YYYY-MM-DD)", source=NAME, file=file)
+
     return finish_roster(frame.select(
         "source_row", network_id=pl.lit("c40"), member_key=pl.col("member_name"),
         member_name=pl.col("member_name"), country_name=pl.col("country"), role=pl.lit("member"),
-        status=pl.col("status"), joined_on=pl.col("joined_on").str.to_date(strict=False),
-        as_of=pl.col("as_of").str.to_date(), evidence_url=pl.col("evidence_url"), detail=pl.col("note"),
-    ), source=NAME, file=str(path))
+        status=pl.col("status"), joined_on=date("joined_on"), as_of=date("as_of"),
+        evidence_url=pl.col("evidence_url"), detail=pl.col("note"),
+    ), source=NAME, file=file)
 
 
 def parse_homepage(path: Path) -> pl.DataFrame:

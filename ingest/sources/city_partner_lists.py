@@ -24,7 +24,7 @@ import polars as pl
 from ingest.errors import ParseError
 from ingest.http import download_checked, not_html_with
 from ingest.sources.base import SnapshotSpec, schema_of
-from ingest.sources.formats import csv_with_header, html_text_lines
+from ingest.sources.formats import csv_with_header, html_text_lines, parsed_strictly, partial_date
 
 NAME = "city_partner_lists"
 LISTS_HEADER = ["city", "city_country_iso2", "partner", "partner_country", "relation_type", "since_year",
@@ -53,6 +53,7 @@ def parse_partnerships(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     if spec.key == "yokohama_live":
         return parse_yokohama(path, spec)
     frame = csv_with_header(path, NAME, LISTS_HEADER)
+    checked = _strict_parser(frame, path)
     bad = frame.filter(~pl.col("is_official_source").is_in(["true", "false"]))
     if bad.height:
         raise ParseError(NAME, str(path), "is_official_source must be true or false",
@@ -60,8 +61,10 @@ def parse_partnerships(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     return frame.select(
         snapshot=pl.lit(spec.key), city="city", city_country_iso2="city_country_iso2", partner="partner",
         partner_country="partner_country", relation_type="relation_type",
-        since_year=pl.col("since_year").cast(pl.Int32, strict=False), evidence_url="evidence_url",
-        page_title="page_title", page_date=pl.col("page_date").str.to_date(strict=False),
+        since_year=checked("since_year", pl.col("since_year").str.strip_chars().cast(pl.Int32, strict=False),
+                           "a year"), evidence_url="evidence_url",
+        page_title="page_title", page_date=checked("page_date", partial_date(pl.col("page_date")),
+                                                   "a date (YYYY[-MM[-DD]])"),
         is_official_source=pl.col("is_official_source") == "true", evidence="evidence",
         source_row="source_row",
     ).cast(schema_of("city_partner_lists__partnerships"))
@@ -107,11 +110,20 @@ def parse_yokohama(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
         list(schema_of("city_partner_lists__partnerships")))
 
 
+def _strict_parser(frame: pl.DataFrame, path: Path):
+    def checked(column: str, parsed: pl.Expr, what: str) -> pl.Expr:
+        return parsed_strictly(frame, column, parsed, what=what, source=NAME, file=str(path))
+    return checked
+
+
 def parse_stated_counts(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     frame = csv_with_header(path, NAME, COUNTS_HEADER)
+    checked = _strict_parser(frame, path)
     return frame.select(
         "city", "city_country_iso2", "relation_type",
-        stated_count=pl.col("stated_count").cast(pl.Int32, strict=False),
-        as_of=pl.col("as_of").str.to_date(strict=False), evidence_url="evidence_url", evidence="evidence",
+        stated_count=checked("stated_count", pl.col("stated_count").str.strip_chars().cast(pl.Int32, strict=False),
+                             "a whole number"),
+        as_of=checked("as_of", partial_date(pl.col("as_of")), "a date (YYYY[-MM[-DD]])"),
+        evidence_url="evidence_url", evidence="evidence",
         source_row="source_row",
     ).cast(schema_of("city_partner_lists__stated_counts"))

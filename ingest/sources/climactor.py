@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -82,8 +83,12 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
             for pattern, network_id in INITIATIVES:
                 if pattern.search(code.strip()):
                     networks.setdefault(network_id, []).append(code.strip())
+        numbers, problems = {}, [decoding_notes[line]] if line in decoding_notes else []
+        for column in ("lat", "lng", "population"):
+            numbers[column], problem = _number(actor[column], column)
+            if problem:
+                problems.append(problem)
         for network_id, codes in networks.items():
-            note = decoding_notes.get(line)
             years = [int(y) for code in codes for y in re.findall(r"(20\d\d)$", code)]
             rows.append({
                 # a code of an earlier year only (C40Cities2019) lists the city as of that year;
@@ -92,10 +97,10 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
                 "source_row": line, "network_id": network_id,
                 "member_key": f"{actor['name']}|{actor['iso']}", "member_name": actor["name"],
                 "country_name": actor["country"], "iso3": actor["iso"],
-                "latitude": _number(actor["lat"]), "longitude": _number(actor["lng"]),
-                "population": int(float(actor["population"])) if _number(actor["population"]) else None,
+                "latitude": numbers["lat"], "longitude": numbers["lng"],
+                "population": int(numbers["population"]) if numbers["population"] is not None else None,
                 "role": "initiative participant",
-                "detail": "ClimActor codes " + ",".join(codes) + (f"; {note}" if note else ""),
+                "detail": "; ".join(["ClimActor codes " + ",".join(codes), *problems]),
             })
     frame = pl.DataFrame(rows, schema_overrides={"population": pl.Int64, "as_of": pl.Date})
     if not frame.is_empty():
@@ -106,11 +111,19 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     return finish_roster(frame, source=NAME, file=file)
 
 
-def _number(value: str) -> float | None:
+def _number(value: str, column: str) -> tuple[float | None, str | None]:
+    """A number, or null: silently for ClimActor's own "NA" and blanks, else with the reason kept
+    in the row's detail ("population 'n/a' is not a number")."""
+    text = value.strip()
+    if text in ("", "NA"):
+        return None, None
     try:
-        return float(value)
+        number = float(text)
     except ValueError:
-        return None
+        return None, f"{column} {value!r} is not a number: stored as null"
+    if not math.isfinite(number):
+        return None, f"{column} {value!r} is not a finite number: stored as null"
+    return number, None
 
 
 def _iso3_to_iso2() -> dict[str, str]:

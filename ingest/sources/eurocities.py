@@ -11,6 +11,7 @@ Parsed: one member row per Wikidata item (the site lists a few cities twice unde
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import polars as pl
@@ -41,6 +42,12 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
             raise ParseError(NAME, file, f"member lacks {missing}", row=position, field=missing[0],
                              row_kind="member")
         qid = member["wikidata_id"] or f"name:{member['name_on_website']}"
+        for field in ("latitude", "longitude", "population"):
+            value = member.get(field)
+            if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                          and math.isfinite(value)):
+                raise ParseError(NAME, file, f"{field} {value!r} is not a number", row=position,
+                                 field=field, row_kind="member")
         rows.append({
             "source_row": position, "network_id": "eurocities", "member_key": qid,
             "member_name": member.get("wikidata_name") or member["name_on_website"],

@@ -19,6 +19,7 @@ import csv
 import importlib.resources
 import io
 import json
+import math
 from functools import cache
 from pathlib import Path
 
@@ -106,15 +107,17 @@ def parse_cities_json(content: bytes, *, file: str, source: str) -> pl.DataFrame
     as_given = {"geonameid": pl.String, "name": pl.String, "latitude": pl.String, "longitude": pl.String,
                 "countrycode": pl.String, "admin1code": pl.String, "population": pl.String,
                 "timezone": pl.String, "alternatenames": pl.List(pl.String)}
-    raw = pl.DataFrame(list(cities.values()), schema=as_given, strict=False).with_row_index("line", offset=1)
+    raw = pl.DataFrame(list(cities.values()), schema=as_given, strict=False).with_row_index("line", offset=1) \
+        .with_columns(key=pl.Series(list(cities), dtype=pl.String))
     for field in ("geonameid", "name", "latitude", "longitude", "countrycode", "population"):
         missing = raw.filter(pl.col(field).is_null())
         if missing.height:
-            key = list(cities)[missing["line"][0] - 1]
-            raise _fail(source, file, f"city {key!r} lacks field {field!r}", row=missing["line"][0], field=field)
+            key = missing["key"][0]
+            raise ParseError(source, file, f"city {key!r} lacks field {field!r}", row=missing["line"][0],
+                             field=field, row_kind="city")
     # the package keeps no ascii name (GeoNames' asciiname is among the alternates), no feature code
     return _typed_cities(raw.select(
-        "line", "geonameid", "name", "latitude", "longitude", "timezone",
+        "line", "key", "geonameid", "name", "latitude", "longitude", "timezone",
         ascii_name=pl.lit(None, pl.String), feature_code=pl.lit(None, pl.String),
         country_code="countrycode", admin1_code=pl.col("admin1code").fill_null(""),
         alternate_names=pl.col("alternatenames").list.eval(pl.element().filter(pl.element() != "")),
@@ -122,6 +125,8 @@ def parse_cities_json(content: bytes, *, file: str, source: str) -> pl.DataFrame
 
 
 def _typed_cities(raw: pl.DataFrame, file: str, source: str) -> pl.DataFrame:
+    """raw: every column as text, `line` its place in the file; with a `key` column (the JSON
+    object's key) `line` is the n-th city and errors name the key."""
     numeric = {"geonameid": pl.Int64, "latitude": pl.Float64, "longitude": pl.Float64,
                "population": pl.Int64}
     typed = raw.with_columns(
@@ -130,8 +135,11 @@ def _typed_cities(raw: pl.DataFrame, file: str, source: str) -> pl.DataFrame:
         bad = typed.filter(pl.col(column).is_null())
         if bad.height:
             line = bad["line"][0]
-            value = raw.filter(pl.col("line") == line)[column][0]
-            raise _fail(source, file, f"{column} {value!r} is not a number", row=line, field=column)
+            found = raw.filter(pl.col("line") == line).row(0, named=True)
+            if "key" in raw.columns:
+                raise ParseError(source, file, f"city {found['key']!r} ({found['name']}): {column} "
+                                 f"{found[column]!r} is not a number", row=line, field=column, row_kind="city")
+            raise _fail(source, file, f"{column} {found[column]!r} is not a number", row=line, field=column)
     duplicated = typed.filter(pl.col("geonameid").is_duplicated()).sort("line")
     if duplicated.height:
         raise _fail(source, file, f"geonameid {duplicated['geonameid'][0]} appears twice",
@@ -151,6 +159,7 @@ def parse_countries(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
             countries = json.loads(content)
         except ValueError as exc:
             raise _fail(spec.source, file, f"not JSON ({exc})") from exc
+        _check_country_numbers(countries, file, spec.source)
         rows = [{
             "iso2": c.get("iso"), "iso3": c.get("iso3"), "iso_numeric": c.get("isonumeric"),
             "name": c.get("name"), "capital": c.get("capital") or None,
@@ -162,6 +171,27 @@ def parse_countries(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     else:
         frame = _parse_country_info(content, file, spec.source)
     return _checked_countries(frame, file, spec.source)
+
+
+COUNTRY_NUMBERS = {"isonumeric": "iso_numeric", "areakm2": "area_km2", "population": "population",
+                   "geonameid": "geonameid"}
+
+
+def _check_country_numbers(countries: dict, file: str, source: str) -> None:
+    """Every numeric field of countries.json a number (or blank), else an error naming the
+    country (its place in the file) and the field."""
+    for position, (key, country) in enumerate(countries.items(), start=1):
+        for field, column in COUNTRY_NUMBERS.items():
+            value = country.get(field)
+            if value in (None, ""):
+                continue
+            try:
+                number = float(value) if not isinstance(value, bool) else math.nan
+            except (TypeError, ValueError):
+                number = math.nan
+            if not math.isfinite(number):
+                raise ParseError(source, file, f"country {key!r}: {field} {value!r} is not a number",
+                                 row=position, field=column, row_kind="country")
 
 
 def _parse_country_info(content: bytes, file: str, source: str) -> pl.DataFrame:
@@ -231,7 +261,11 @@ def _admin1_from_world_cities(text: str, file: str, source: str) -> pl.DataFrame
     codes = packaged_city_admin1_codes()
     rows = []
     for line_no, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        geonameid = record.get("geonameid", "")
+        if None in record.values() or None in record:
+            raise _fail(source, file, f"{len([v for v in record.values() if v is not None])} fields, "
+                        "expected 4 (name,country,subcountry,geonameid): the row is cut short or has extra "
+                        "fields", row=line_no)
+        geonameid = record["geonameid"]
         if not geonameid.isdigit():
             raise _fail(source, file, f"geonameid {geonameid!r} is not a number", row=line_no,
                         field="geonameid")

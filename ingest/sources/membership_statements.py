@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest.sources.base import SnapshotSpec
-from ingest.sources.formats import csv_with_header, partial_date
+from ingest.sources.formats import csv_with_header, parsed_strictly, partial_date
 from ingest.sources.rosters import finish_roster
 
 NAME = "membership_statements"
@@ -28,11 +28,16 @@ HEADER = ["network_id", "member_name", "country", "role", "joined", "status", "a
 
 def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     frame = csv_with_header(path, NAME, HEADER)
+
+    def date(column: str) -> pl.Expr:  # as precise as the page gives it: YYYY, YYYY-MM or YYYY-MM-DD
+        return parsed_strictly(frame, column, partial_date(pl.col(column)), what="a date (YYYY[-MM[-DD]])",
+                               source=NAME, file=str(path))
+
     return finish_roster(frame.select(
         "source_row", "network_id", member_key=pl.col("member_name") + "|" + pl.col("country"),
         member_name=pl.col("member_name"), country_name=pl.col("country"),
         role=pl.coalesce(pl.col("role"), pl.lit("member")), status=pl.col("status"),
-        joined_on=pl.col("joined").str.to_date(strict=False), as_of=partial_date(pl.col("as_of")),
+        joined_on=date("joined"), as_of=date("as_of"),
         evidence_url=pl.col("evidence_url"),
         detail=pl.concat_str([pl.lit("joined ") + pl.col("joined"), pl.lit("as of ") + pl.col("as_of"),
                               pl.col("evidence")], separator="; ", ignore_nulls=True),

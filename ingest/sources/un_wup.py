@@ -69,6 +69,11 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
     expected_years = YEARS[file_code]
     header_index = HEADER_EXCEL_ROW - 1
     cells = [(v or "").strip() for v in grid.row(header_index)] if grid.height > header_index else []
+    if cells[:1] == ID_HEADER[:1] and cells[:len(ID_HEADER)] != ID_HEADER:
+        # the header is on its row, but a column of it is not the one expected
+        want, got = next((w, g) for w, g in zip(ID_HEADER, [*cells, *[""] * len(ID_HEADER)]) if w != g)
+        raise fail(f"header column {got!r} where {want!r} is expected (the header must start "
+                   f"{ID_HEADER})", row=HEADER_EXCEL_ROW, field=want)
     if cells[:len(ID_HEADER)] != ID_HEADER:
         found = next((i + 1 for i in range(grid.height)
                       if (grid.row(i)[0] or "").strip() == "Index"), None)
@@ -101,7 +106,7 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
         nonlocal data
         data = data.with_columns(pl.col(column).str.strip_chars().alias(f"_{column}"))
         parsed = pl.col(f"_{column}").cast(pl.Float64, strict=False)
-        bad = data.filter(parsed.is_null())
+        bad = data.filter(parsed.is_null() | ~parsed.is_finite())  # text, or NaN / inf
         if bad.height:
             row = bad.row(0, named=True)
             raise fail(f"{label} {row[column]!r} is not a number", row=row["excel_row"], field=label)

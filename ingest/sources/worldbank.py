@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +22,7 @@ from ingest.errors import FetchError, ParseError
 from ingest.http import download
 from ingest.reference import worldbank_aggregates
 from ingest.sources.base import SnapshotSpec, schema_of
+from ingest.sources.formats import open_zip
 
 NAME = "worldbank"
 INDICATORS = {
@@ -41,22 +41,16 @@ SCHEMA = schema_of("worldbank__indicator_values")
 def fetch(spec: SnapshotSpec) -> bytes:
     """Download the bulk zip and check it really is one holding the indicator's data CSV."""
     content = download(NAME, spec.url)
-    data_csv_member(content, spec, where=spec.url)
+    data_csv_member(content, spec, where=spec.url, error=FetchError)
     return content
 
 
-def data_csv_member(content: bytes, spec: SnapshotSpec, *, where: str) -> bytes:
-    """The API_<code>_*.csv inside a bulk zip; FetchError if the body is not a sound zip."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        broken = archive.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise FetchError(NAME, where, f"response is not a readable zip ({exc})") from exc
-    if broken is not None:
-        raise FetchError(NAME, where, f"zip member {broken!r} is corrupt (truncated download?)")
+def data_csv_member(content: bytes, spec: SnapshotSpec, *, where: str, error=ParseError) -> bytes:
+    """The API_<code>_*.csv inside a bulk zip; `error` if the body is not a sound zip (or a bomb)."""
+    archive = open_zip(content, source=NAME, where=where, error=error)
     members = [n for n in archive.namelist() if n.startswith(f"API_{spec.key}_") and n.endswith(".csv")]
     if len(members) != 1:
-        raise FetchError(NAME, where, f"zip holds no single API_{spec.key}_*.csv (has {archive.namelist()})")
+        raise error(NAME, where, f"zip holds no single API_{spec.key}_*.csv (has {archive.namelist()})")
     return archive.read(members[0])
 
 
@@ -114,10 +108,12 @@ def parse_bulk_csv(content: bytes, *, file: str, expected_indicator: str | None 
     long = wide.unpivot(index=["line", *ID_COLUMNS], on=year_columns, variable_name="year",
                         value_name="raw_value").filter(pl.col("raw_value").str.strip_chars() != "")
     long = long.with_columns(value=pl.col("raw_value").str.strip_chars().cast(pl.Float64, strict=False))
-    not_numeric = long.filter(pl.col("value").is_null())
+    # a non-number casts to null, "1e400" or "inf" to infinity: neither is a value we can hold
+    not_numeric = long.filter(pl.col("value").is_null() | ~pl.col("value").is_finite())
     if not_numeric.height:
         row = not_numeric.row(0, named=True)
-        raise fail(f"value {row['raw_value']!r} is not a number", row=row["line"], field=row["year"])
+        kind = "a number" if row["value"] is None else "a finite number"
+        raise fail(f"value {row['raw_value']!r} is not {kind}", row=row["line"], field=row["year"])
 
     aggregates = list(worldbank_aggregates())
     return long.select(

@@ -18,7 +18,7 @@ with wup as (
 ),
 
 reported_gdp as (
-    select m.geonameid, arg_max(i.gdp, i.year) as gdp_usd, max(i.year) as gdp_year
+    select m.geonameid, arg_max(i.gdp, (i.year, i.gdp)) as gdp_usd, max(i.year) as gdp_year
     from {{ ref('stg_c40_gdp__city_inventories') }} i
     join {{ ref('int_city_matches') }} m on m.entity_type = 'c40_city' and m.entity_key = i.c40_city_name
     where m.geonameid is not null and i.gdp is not null and i.currency = 'USD'

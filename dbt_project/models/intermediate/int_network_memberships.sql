@@ -37,7 +37,7 @@ latest_complete as (
     select
         network_id,
         max(coalesce(as_of, u.day)) as latest_as_of,
-        arg_max(roster_source, coalesce(as_of, u.day)) as latest_source
+        arg_max(roster_source, (coalesce(as_of, u.day), roster_source)) as latest_source
     from rosters, undated u
     where roster_kind = 'complete'
     group by network_id

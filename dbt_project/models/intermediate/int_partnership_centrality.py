@@ -17,7 +17,8 @@ from scipy.sparse.linalg import eigsh
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    pairs = dbt.ref("int_city_partnerships").pl()
+    # sorted: the graph's node order drives PageRank's summation order, hence its last digits
+    pairs = dbt.ref("int_city_partnerships").pl().sort("city_id_a", "city_id_b")
     graph = nx.Graph()
     graph.add_edges_from(zip(pairs["city_id_a"].to_list(), pairs["city_id_b"].to_list()))
     nodes = sorted(graph.nodes)

@@ -17,9 +17,9 @@ select
     cast(m.network_id as varchar) as network_id,
     cast(m.city_id as varchar) as city_id,
     cast(max(m.geonameid) as bigint) as geonameid,
-    cast(arg_min(m.member_name, m.is_non_commercial_source) as varchar) as member_name,
+    cast(arg_min(m.member_name, (m.is_non_commercial_source, m.roster_source, m.member_key)) as varchar) as member_name,
     cast(max(coalesce(m.country_iso2, c.country_iso2)) as varchar) as country_iso2,
-    cast(arg_min(m.role, m.is_non_commercial_source) as varchar) as role,
+    cast(arg_min(m.role, (m.is_non_commercial_source, m.roster_source, m.member_key)) as varchar) as role,
     cast(max(m.relation) as varchar) as relation,
     cast(min(m.joined_on) as date) as joined_on,
     cast(case when bool_or(m.row_status = 'current') then 'current'

@@ -41,7 +41,8 @@ shared as (
         p.geonameid_b,
         count(*) as shared_network_count,
         string_agg(a.network_id, ', ' order by a.network_id) as shared_networks,
-        sum(1.0 / ln(1 + s.members)) as shared_network_strength
+        -- summed in network order: a float sum in any other order differs in the last digits
+        sum(1.0 / ln(1 + s.members) order by a.network_id) as shared_network_strength
     from pairs p
     join memberships a on a.geonameid = p.geonameid_a
     join memberships b on b.geonameid = p.geonameid_b and b.network_id = a.network_id

@@ -4,7 +4,7 @@ with cities as (
     select k.country_iso3, p.year,
            count(*) filter (where p.population >= 300000) as cities_300k_plus,
            max(p.population) as largest_city_population,
-           arg_max(p.city_name, p.population) as largest_city
+           arg_max(p.city_name, (p.population, p.city_name)) as largest_city
     from {{ ref('fct_city_population') }} p
     join {{ ref('dim_country') }} k on k.country_iso3 = p.country_iso3
     group by k.country_iso3, p.year

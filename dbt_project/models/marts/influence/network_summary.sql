@@ -15,8 +15,10 @@ with members as (
 weights as (
     select m.network_id,
            sum(w.population) as combined_population,
-           sum(w.gdp_usd) as combined_gdp_usd,
-           sum(w.gdp_usd) filter (where w.gdp_is_estimated) / nullif(sum(w.gdp_usd), 0) as gdp_estimated_share
+           -- in whole dollars, as integers: exact, so the same in every run (a float sum is not)
+           sum(round(w.gdp_usd)::hugeint) as combined_gdp_usd,
+           sum(round(w.gdp_usd)::hugeint) filter (where w.gdp_is_estimated)
+               / nullif(sum(round(w.gdp_usd)::hugeint), 0) as gdp_estimated_share
     from members m
     join {{ ref('int_city_weights') }} w using (geonameid)
     group by m.network_id
@@ -39,7 +41,7 @@ overlap_text as (
     select network_id,
            string_agg(other_network_id || ' ' || shared_members, ', ' order by shared_members desc, other_network_id)
                as overlap_list,
-           arg_max(other_network_id, shared_members) as most_overlapping_network
+           arg_max(other_network_id, (shared_members, other_network_id)) as most_overlapping_network
     from network_overlap_pairs
     group by network_id
 ),
