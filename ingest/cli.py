@@ -41,7 +41,8 @@ def run(force: bool = typer.Option(False, "--force", help="Build and publish eve
             run_all(settings, report, force=force)
     except CitywhError as exc:
         _fail(exc)
-    console.print(f"[bold green]done.[/] Query the serving file: duckdb -readonly {settings.serving_path}")
+    console.print("[bold green]done.[/] Query the serving file: uv run citywh sql "
+                  "\"select * from city_influence order by global_rank limit 10\"", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -153,6 +154,45 @@ def crosswalk(evaluate: bool = typer.Option(False, "--evaluate", help="Score the
                               f"{r['expected_geonameid']} {r['expected_name'] or ''}", str(r["geonameid"]),
                               r["method"], escape(r["reason"] or ""))
             out.print(table)
+
+
+@app.command()
+def sql(query: str = typer.Argument(None, help="SQL (one or more statements); without it, "
+                                    "the statements are read from standard input."),
+        csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table.")) -> None:
+    """Query the serving file, read-only (what analysts and BI tools see)."""
+    import duckdb
+
+    path = load_settings().serving_path
+    if not path.exists():
+        _fail(CitywhError(f"no serving file at {path}: run `citywh run` first"))
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        try:
+            statements = con.extract_statements(query if query else sys.stdin.read())
+        except duckdb.Error as exc:
+            _fail(CitywhError(f"{type(exc).__name__}: {exc}"))
+        for statement in statements:
+            try:
+                cursor = con.execute(statement)
+            except duckdb.Error as exc:
+                _fail(CitywhError(f"{type(exc).__name__}: {exc}"))
+            if cursor.description is None:
+                continue
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+            if csv:
+                import csv as csv_module
+                writer = csv_module.writer(sys.stdout)
+                writer.writerow(names)
+                writer.writerows(rows)
+                continue
+            table = Table(*names)
+            for row in rows:
+                table.add_row(*("" if v is None else str(v) for v in row))
+            Console().print(table)
+    finally:
+        con.close()
 
 
 @app.command()

@@ -34,23 +34,22 @@ class LoadResult:
     message: str = ""
 
 
-def landed_batch(con, source: str, key: str) -> tuple[str, str | None] | None:
-    """(sha256, parser_version) of the batch's landed snapshot."""
-    return con.execute(
-        """select snapshot_sha256, parser_version from meta.loads
-           where source = ? and snapshot_key = ? and status = 'landed'
-           order by finished_at desc limit 1""",
-        [source, key],
-    ).fetchone()
-
-
-def already_landed(warehouse: Path, table: RawTable, snapshot: Snapshot) -> LoadResult | None:
-    """The 'unchanged' result when this very snapshot (same sha256), parsed by this very parser,
-    is the batch's landed one."""
+def landed_batches(warehouse: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(source, snapshot key) -> (sha256, parser_version) of every batch's landed snapshot, read
+    in one connection (opening the warehouse is the cost of a no-change run)."""
     with connect(warehouse) as con:
         ensure_meta(con)
-        if landed_batch(con, table.source.name, snapshot.key) != (snapshot.sha256, table.parser_version):
-            return None
+        rows = con.execute("""select source, snapshot_key, arg_max(snapshot_sha256, finished_at),
+                                     arg_max(parser_version, finished_at)
+                              from meta.loads where status = 'landed' group by all""").fetchall()
+    return {(source, key): (sha256, parser) for source, key, sha256, parser in rows}
+
+
+def already_landed(landed: dict, table: RawTable, snapshot: Snapshot) -> LoadResult | None:
+    """The 'unchanged' result when this very snapshot (same sha256), parsed by this very parser,
+    is the batch's landed one (`landed`: from landed_batches)."""
+    if landed.get((table.source.name, snapshot.key)) != (snapshot.sha256, table.parser_version):
+        return None
     return LoadResult(table.source.name, snapshot.key, "unchanged", 0,
                       message=f"snapshot {snapshot.sha256[:12]} already landed")
 

@@ -44,21 +44,24 @@ def acquire(tables: Iterable[RawTable], settings: Settings) -> list[Snapshot]:
     return snapshots
 
 
-def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings) -> LoadResult:
+def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, *,
+                    landed: dict | None = None) -> LoadResult:
     """Parse, validate and land one snapshot file, in one transaction. Any reject - a file that
     cannot be parsed, a batch not in the declared shape, a batch failing its expectations - is
     quarantined with its reason and raised (ParseError or ValidationFailed naming source, file
     and row or field); raw, the serving file and the last good snapshot are left as they were."""
     with warehouse.writer_lock(settings.warehouse_path):
-        return _ingest_snapshot(table, snapshot, settings)
+        return _ingest_snapshot(table, snapshot, settings,
+                                landing.landed_batches(settings.warehouse_path) if landed is None else landed)
 
 
-def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings) -> LoadResult:
+def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, landed: dict) -> LoadResult:
     started_at = datetime.now(UTC)
     store = SnapshotStore(settings.store_dir)
-    unchanged = landing.already_landed(settings.warehouse_path, table, snapshot)
+    unchanged = landing.already_landed(landed, table, snapshot)
     if unchanged:
-        store.mark(snapshot, "landed")
+        if (snapshot.status() or {}).get("status") != "landed":
+            store.mark(snapshot, "landed")
         return unchanged
     spec = table.spec(snapshot.key)
 
@@ -110,12 +113,15 @@ def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.
 def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
                      report: Report = _quiet) -> list[LoadResult]:
     results = []
-    for snapshot in snapshots:
-        result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings)
-        report(f"{snapshot.source}/{snapshot.key}: {result.status}"
-               + (f", {result.rows:,} rows" if result.status == "landed" else "")
-               + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
-        results.append(result)
+    with warehouse.writer_lock(settings.warehouse_path):
+        landed = landing.landed_batches(settings.warehouse_path)  # once: each file's key comes once
+        for snapshot in snapshots:
+            result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings,
+                                     landed=landed)
+            report(f"{snapshot.source}/{snapshot.key}: {result.status}"
+                   + (f", {result.rows:,} rows" if result.status == "landed" else "")
+                   + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
+            results.append(result)
     return results
 
 

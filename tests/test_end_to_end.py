@@ -174,6 +174,23 @@ def test_run_reports_every_dbt_node_by_status(built):
     assert int(summary[1]) == int(summary[2]) + 3
 
 
+def test_the_last_line_of_a_run_is_a_query_that_works(built):
+    """`citywh run` ends with a command to query the serving file; it runs on a fresh machine
+    (no duckdb binary needed), read-only."""
+    home, env, citywh, run = built
+    command = re.search(r"uv run (citywh sql .+)$", run.stderr.strip().splitlines()[-1])
+    assert command, run.stderr[-500:]
+    top = subprocess.run([str(citywh), "sql", "--csv", "select city_name, global_rank from city_influence "
+                          "order by global_rank limit 1"], env=env, capture_output=True, text=True)
+    assert top.returncode == 0 and top.stdout.splitlines()[0] == "city_name,global_rank", top.stderr
+    assert top.stdout.splitlines()[1].endswith(",1")
+    population = subprocess.run([str(citywh), "sql", "--csv"], input="select population from fct_city_population "
+                                "where city_name = 'Tokyo' and year = 2018;", env=env, capture_output=True, text=True)
+    assert population.stdout.splitlines() == ["population", "37468302"], population.stderr
+    write = subprocess.run([str(citywh), "sql", "drop table dim_city"], env=env, capture_output=True, text=True)
+    assert write.returncode == 1 and "read-only" in write.stderr
+
+
 def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
     home, env, citywh, _ = built
     out = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True, check=True).stdout
@@ -436,10 +453,17 @@ def _wait_for(predicate, seconds: float = 120) -> None:
 
 def test_one_writer_at_a_time_and_readers_never_fail(built, tmp_path):
     """While a forced rebuild runs: a second run stops at once with one line naming the holder,
-    and a reader querying the serving file throughout never sees an error or a half file."""
+    and readers querying the serving file throughout - DuckDB directly, and a BI tool's way
+    (SQLAlchemy with duckdb-engine, read-only, running the README's seed-question queries) - never
+    see an error or a half file."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
     copy, env, citywh = _own_copy(built, tmp_path)
     serving = copy / "warehouse" / "serving.duckdb"
     holder = copy / "warehouse" / ".citywh.duckdb.lock.holder"
+    bi = create_engine(f"duckdb:///{serving}", connect_args={"read_only": True}, poolclass=NullPool)
+    readme_queries = list(_readme_queries().values())
     first = _start(citywh, env, "run", "--force")
     try:
         def holding() -> bool:  # the lock's holder file names the first run
@@ -452,18 +476,22 @@ def test_one_writer_at_a_time_and_readers_never_fail(built, tmp_path):
         assert second.returncode == 1
         message = " ".join(second.stderr.split())
         assert f"is being written by pid {first.pid}" in message and "run again" in message
-        queries, errors = 0, []
+        queries, bi_queries, errors = 0, 0, []
         while first.poll() is None:
             try:
                 assert _query(serving, "select count(*) from country_indicators")[0][0] > 10_000
                 queries += 1
+                with bi.connect() as connection:
+                    rows = connection.execute(text(readme_queries[bi_queries % len(readme_queries)])).fetchall()
+                assert rows, readme_queries[bi_queries % len(readme_queries)]
+                bi_queries += 1
             except Exception as exc:  # noqa: BLE001 - any failure of a reader is the finding
                 errors.append(repr(exc))
             time.sleep(0.02)
     finally:
         out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err[-2000:]
-    assert queries > 20 and errors == []
+    assert queries > 20 and bi_queries > 20 and errors == []
     assert not list(serving.parent.glob("*.publishing"))
 
 
