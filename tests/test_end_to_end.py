@@ -150,9 +150,19 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
     top = _query(serving, "select city_name, global_rank, membership_count, sister_city_degree, "
                           "population, gdp_is_estimated from city_influence order by global_rank limit 20")
     assert len(top) == 20 and [row[1] for row in top] == list(range(1, 21))
-    london = next(row for row in top if row[0] == "London")
-    # C40, Eurocities and the Global Covenant: its Covenant of Mayors signature is part of the latter
-    assert london[1:] == (13, 3, 33, 9_046_485, False)
+    (london,) = _query(serving, "select global_rank, membership_count, sister_city_degree, population, "
+                                "population_basis, gdp_usd, gdp_is_estimated, gdp_check, rank_best, rank_worst "
+                                "from city_influence where geonameid = 2643743")
+    # C40, Eurocities and the Global Covenant (its Covenant of Mayors signature is part of the
+    # latter); WUP's agglomeration; the GDP London reported to C40 for 2019, verified
+    assert london[1:8] == (3, 33, 9_046_485, "agglomeration (WUP 2018)", 436_516_000_000.0, False, "verified")
+    assert london[8] <= london[0] <= london[9]
+    # Paris's reported GDP is the Ile-de-France region's beside the city's 2.2 M people: rejected,
+    # and the index estimates it from the agglomeration instead
+    (paris,) = _query(serving, "select reported_gdp_usd, gdp_check, gdp_is_estimated, population "
+                               "from city_influence where geonameid = 2988507")
+    assert paris[0] == 775_000_000_000.0 and paris[1].startswith("rejected: GDP per head 8.7x") and paris[2]
+    assert paris[3] == 10_900_952
     assert _query(serving, "select count(*) from city_influence where influence_score is null "
                            "or influence_score not between 0 and 1") == [(0,)]
     partners = dict(_query(serving, """
@@ -164,6 +174,28 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
                            "where network_id = 'c40'") == [(97, 96, 50)]  # Ekurhuleni is no GeoNames place
     assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "
                            "where country_iso3 = 'JPN' and year = 2018") == [(33, "Tokyo")]
+
+
+def test_the_index_agrees_with_published_global_city_rankings_at_the_top(built):
+    """GaWC's 2024 Alpha++ and Alpha+ cities (the ten it ranks highest) rank near the top of the
+    index, and the rank correlation with GaWC's 2024 classes is what docs/methodology.md reports."""
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    top_classes = dict(_query(serving, "select published_city_name, global_rank from influence_benchmark "
+                                       "where ranking = 'gawc' and edition = 2024 and published_position <= 2"))
+    assert set(top_classes) == {"London", "New York", "Hong Kong", "Beijing", "Singapore", "Shanghai",
+                                "Sydney", "Paris", "Dubai", "Tokyo"}
+    assert max(top_classes.values()) <= 60, top_classes  # of 26,287 ranked cities
+    assert (top_classes["Beijing"], top_classes["Shanghai"], top_classes["New York"]) == (2, 4, 8)
+    rho = _query(serving, "select distinct round(spearman_rank_correlation, 2) from influence_benchmark "
+                          "where ranking = 'gawc' and edition = 2024")
+    assert rho == [(0.52,)]
+    # no city's GDP above its country's, no reported figure used unverified
+    assert _query(serving, """select count(*) from city_influence i join dim_country k using (country_iso2)
+                              join country_indicators n on n.country_code = k.country_iso3 and n.year = i.gdp_year
+                              where i.gdp_usd > n.gdp_usd""") == [(0,)]
+    assert _query(serving, "select count(*) from city_influence where not gdp_is_estimated "
+                           "and gdp_check <> 'verified'") == [(0,)]
 
 
 def test_run_reports_every_dbt_node_by_status(built):

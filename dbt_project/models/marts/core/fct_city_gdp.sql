@@ -1,5 +1,6 @@
 -- City GDP as C40 cities reported it with their GHG inventories: real values only, in the
--- currency and for the year the source gives; nothing estimated, nothing converted.
+-- currency and for the year the source gives; nothing estimated, nothing converted; each figure
+-- with its check against the country's GDP (int_c40_gdp__checked).
 with inventories as (
     select * from {{ ref('stg_c40_gdp__city_inventories') }} where gdp is not null
 ),
@@ -20,6 +21,9 @@ select
     cast(i.population as bigint) as reported_population,
     cast(i.area_km2 as double) as reported_area_km2,
     cast(i.boundary as varchar) as boundary,
+    cast(k.gdp_check as varchar) as gdp_check,
+    cast(k.per_capita_vs_national as double) as per_capita_vs_national,
     cast('C40 GHG Emissions Dashboard data, version 30.05.2023' as varchar) as source
 from inventories i
 left join matches m on m.entity_key = i.c40_city_name
+left join {{ ref('int_c40_gdp__checked') }} k on k.c40_city_name = i.c40_city_name and k.year = i.year
