@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: install postgres-server run test status manifest benchmark clean
+.PHONY: install postgres-server chromium run report test status manifest benchmark clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -19,8 +19,18 @@ postgres-server:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
 	    echo "could not install postgresql: tests/test_airflow_e2e.py will fail"; }
 
-test: install postgres-server
+# The report test draws the HTML report in a real headless browser: Debian's chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { echo "installing Debian's chromium (headless browser for tests/test_report.py)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    echo "could not install chromium: tests/test_report.py will fail"; }
+
+test: install postgres-server chromium
 	$(UV) run --no-sync pytest
+
+report: install
+	$(UV) run --no-sync citywh report
 
 manifest: install
 	$(UV) run --no-sync citywh manifest

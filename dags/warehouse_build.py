@@ -10,5 +10,7 @@ astronomer-cosmos from the pre-built `dbt_project/target/manifest.json`; the cit
 `int_city_matches` is one of them), then `dbt.dbt_project_test` (every data and unit test), and
 only then copies the writer warehouse to the read-only serving file by atomic swap and emits
 `citywh_serving`. A failed model or test stops the run before `publish`: readers keep the last good
-serving file. Every task holds the one-slot `duckdb_writer` pool (DuckDB has one writer).
+serving file. Every task that opens the writer warehouse holds the one-slot `duckdb_writer` pool
+(DuckDB has one writer). Last, `report` writes `citywh report`'s self-contained HTML page from the
+new serving file (`report/citywh-report.html` under the warehouse home; it only reads, no pool).
 """)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -196,6 +197,27 @@ def sql(query: str = typer.Argument(None, help="SQL (one or more statements); wi
 
 
 @app.command()
+def report(city: list[str] = typer.Option(None, "--city", metavar="NAME:ISO2", help="A city whose "
+                                          "cooperation network to show; repeatable (default: Yokohama:JP "
+                                          "and Taipei:TW)."),
+           out: Path = typer.Option(None, "--out", help="Where to write the HTML (default: "
+                                    "report/citywh-report.html under the warehouse home).")) -> None:
+    """Write a self-contained HTML report from the serving file (no server, works offline): the
+    influence ranking, the networks' reach on a world map, chosen cities' ties and networks, and
+    every source's snapshots and licence."""
+    from ingest import report as reporting
+
+    settings = load_settings()
+    try:
+        cities = tuple(reporting.parse_city(value) for value in city) if city else reporting.DEFAULT_CITIES
+        with console.status("writing the report…"):
+            path = reporting.write_report(settings.serving_path, out or settings.report_path, cities)
+    except CitywhError as exc:
+        _fail(exc)
+    print(path)  # stdout: the one thing a script wants from this command
+
+
+@app.command()
 def status() -> None:
     """Every source file's last good (landed) snapshot - time, rows, sha256 - and its last
     rejected one with the reason, if later; and the marts' row counts."""
@@ -223,6 +245,11 @@ def status() -> None:
     for table, rows in found.marts.items():
         marts.add_row(table, f"{rows:,}")
     out.print(marts)
+    settings = load_settings()
+    for what, path in (("report", settings.report_path), ("dbt docs", settings.dbt_docs_path),
+                       ("Data Docs", settings.data_docs_dir / "index.html")):
+        out.print(f"{what}: {path.as_uri() if path.exists() else f'not built yet ({path})'}",
+                  soft_wrap=True, highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -44,6 +44,26 @@ class Settings:
         return self.warehouse_dir / "serving.duckdb"
 
     @property
+    def report_dir(self) -> Path:
+        """What analysts open in a browser, from disk: the report, dbt's docs, GX Data Docs."""
+        return self.home / "report"
+
+    @property
+    def report_path(self) -> Path:
+        """`citywh report`'s page: one self-contained HTML file (opens offline, from disk)."""
+        return self.report_dir / "citywh-report.html"
+
+    @property
+    def dbt_docs_path(self) -> Path:
+        """dbt's docs site as one static file: every model, column, test and the lineage."""
+        return self.report_dir / "dbt-docs.html"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs: every suite, and the validations of the last landing."""
+        return self.report_dir / "data-docs"
+
+    @property
     def store_dir(self) -> Path:
         return self.home / "snapshots"
 

@@ -86,6 +86,7 @@ def source_ingest_dag(name: str):
             from ingest.pipeline import ingest_snapshot
             from ingest.snapshots import read_snapshot
             from ingest.sources import table_of_file
+            from ingest.validation import build_data_docs
 
             snapshot = read_snapshot(Path(meta_path))
             get_current_context()["snapshot_label"] = \
@@ -95,6 +96,10 @@ def source_ingest_dag(name: str):
             except (ValidationFailed, ParseError) as exc:
                 # Bad data does not get better on retry: fail at once, naming what failed.
                 raise AirflowFailException(str(exc)) from exc
+            finally:  # the validation's page in the Data Docs (none when the file was already landed)
+                docs = build_data_docs(settings().data_docs_dir)
+                if docs:
+                    log.info("Great Expectations Data Docs: %s", docs)
             log.info("%s/%s: %s %s rows", snapshot.source, snapshot.key, result.status, result.rows)
             return {"source": snapshot.source, "key": snapshot.key, "status": result.status,
                     "rows": result.rows}
@@ -113,7 +118,7 @@ def source_ingest_dag(name: str):
 def warehouse_build_dag(*, doc_md: str):
     """On any raw Asset: make sure every raw table exists -> dbt, one Airflow task per dbt node
     rendered by Cosmos from the pre-built manifest (the city crosswalk is one of them) -> publish
-    the serving file (Asset)."""
+    the serving file (Asset) -> the HTML report from it."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -165,15 +170,26 @@ def warehouse_build_dag(*, doc_md: str):
             from ingest import publish as publishing
             from ingest import warehouse
             from ingest.config import settings
-            from ingest.pipeline import build_inputs_sha256
+            from ingest.pipeline import build_inputs_sha256, write_dbt_docs
 
             current = settings()
             served = publishing.publish(current)
             # a later `citywh run` with nothing new skips its build, as after its own
             warehouse.record_build(current.warehouse_path, build_inputs_sha256(current))
+            log.info("dbt docs: %s", write_dbt_docs(current))  # reads the writer: in this slot
             return str(served)
 
-        prepare_raw_tables() >> dbt >> publish()
+        @task
+        def report() -> str:
+            """`citywh report` on the file just published. It only reads the serving file, so it
+            takes no writer slot."""
+            from ingest.config import settings
+            from ingest.report import write_report
+
+            current = settings()
+            return str(write_report(current.serving_path, current.report_path))
+
+        prepare_raw_tables() >> dbt >> publish() >> report()
 
     return build_dag()
 

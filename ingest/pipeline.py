@@ -5,6 +5,8 @@ closes its own connection."""
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -21,7 +23,7 @@ from ingest.landing import LoadResult
 from ingest.snapshots import Snapshot, SnapshotStore
 from ingest.sources import raw_tables, table_of_file, tables_of
 from ingest.sources.base import RawTable
-from ingest.validation import validate
+from ingest.validation import build_data_docs, validate
 
 Report = Callable[[str], None]
 
@@ -115,13 +117,18 @@ def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
     results = []
     with warehouse.writer_lock(settings.warehouse_path):
         landed = landing.landed_batches(settings.warehouse_path)  # once: each file's key comes once
-        for snapshot in snapshots:
-            result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings,
-                                     landed=landed)
-            report(f"{snapshot.source}/{snapshot.key}: {result.status}"
-                   + (f", {result.rows:,} rows" if result.status == "landed" else "")
-                   + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
-            results.append(result)
+        try:
+            for snapshot in snapshots:
+                result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings,
+                                         landed=landed)
+                report(f"{snapshot.source}/{snapshot.key}: {result.status}"
+                       + (f", {result.rows:,} rows" if result.status == "landed" else "")
+                       + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
+                results.append(result)
+        finally:  # a reject too: its failed expectations are what the Data Docs are for
+            docs = build_data_docs(settings.data_docs_dir)
+            if docs:
+                report(f"Great Expectations Data Docs: {docs}")
     return results
 
 
@@ -171,7 +178,23 @@ def build_and_publish(settings: Settings, report: Report = _quiet, *, force: boo
         report_crosswalk(settings, report)
         report(f"published {publish.publish(settings)}")
         warehouse.record_build(settings.warehouse_path, inputs)
+        report(f"dbt docs: {write_dbt_docs(settings)}")
+        from ingest.report import write_report
+
+        report(f"report: {write_report(settings.serving_path, settings.report_path)}")
         return True
+
+
+def write_dbt_docs(settings: Settings) -> Path:
+    """dbt's docs site (models, columns, tests, lineage, the warehouse's catalog) as one static
+    HTML file beside the report; the build just compiled everything, so no compiling again."""
+    with warehouse.writer_lock(settings.warehouse_path):
+        run_dbt(["docs", "generate", "--static", "--no-compile"], settings)
+    settings.report_dir.mkdir(parents=True, exist_ok=True)
+    staging = settings.dbt_docs_path.with_suffix(".html.part")
+    shutil.copyfile(settings.home / "dbt" / "target" / "static_index.html", staging)
+    os.replace(staging, settings.dbt_docs_path)
+    return settings.dbt_docs_path
 
 
 def build_inputs_sha256(settings: Settings) -> str:

@@ -127,6 +127,23 @@ def gx_context():
     return context
 
 
+_DOCS_SITES: set[str] = set()
+
+
+def build_data_docs(site_dir) -> str | None:
+    """GX Data Docs for this process's validations (and every suite) under site_dir; None when
+    this process validated nothing (building them would only cost the context's start)."""
+    if not gx_context.cache_info().currsize:
+        return None
+    context, site = gx_context(), str(site_dir)
+    if site not in _DOCS_SITES:
+        context.add_data_docs_site(site_name=site, site_config={
+            "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": site}})
+        _DOCS_SITES.add(site)
+    return context.build_data_docs(site_names=[site])[site]
+
+
 def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
     """Run the table's checkpoint on the batch."""
     name = checkpoint_name(table)

@@ -5,6 +5,7 @@ the Cosmos-rendered build, which publishes the serving file; marts are read back
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -94,8 +95,10 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
         tasks = client.get(f"/dags/warehouse_build/dagRuns/{build['dag_run_id']}/taskInstances",
                            params={"limit": 200}).json()["task_instances"]
         assert {t["state"] for t in tasks} == {"success"}
-        assert {"prepare_raw_tables", "dbt.city_influence_run", "dbt.dbt_project_test", "publish"} <= {t["task_id"] for t in tasks}
-        assert {t["pool"] for t in tasks} == {"duckdb_writer"}
+        assert {"prepare_raw_tables", "dbt.city_influence_run", "dbt.dbt_project_test", "publish",
+                "report"} <= {t["task_id"] for t in tasks}
+        # the report only reads the serving file: every other task holds the writer pool
+        assert {t["pool"] for t in tasks if t["task_id"] != "report"} == {"duckdb_writer"}
         print(f"ingest + build on a real Airflow: {time.monotonic() - started:.0f}s")
 
     serving = airflow.env["CITYWH_HOME"] + "/warehouse/serving.duckdb"
@@ -110,3 +113,7 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
         assert con.execute("select count(*) from city_influence").fetchone()[0] > 5_000
     finally:
         con.close()
+    report_dir = Path(airflow.env["CITYWH_HOME"]) / "report"
+    assert "San Diego" in (report_dir / "citywh-report.html").read_text(encoding="utf-8")  # Yokohama's first sister city
+    assert "influence_benchmark" in (report_dir / "dbt-docs.html").read_text(encoding="utf-8")  # publish wrote dbt's docs
+    assert (report_dir / "data-docs" / "expectations" / "raw_worldbank__indicator_values.html").is_file()

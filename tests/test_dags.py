@@ -47,15 +47,18 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
     from ingest import catalog
 
     build = dagbag.dags["warehouse_build"]
-    assert {t.pool for t in build.tasks} == {"duckdb_writer"}
+    # every task that opens the writer warehouse holds the pool; the report only reads the serving file
+    assert {t.pool for t in build.tasks if t.task_id != "report"} == {"duckdb_writer"}
+    assert build.get_task("report").pool != "duckdb_writer"
     order = [t.task_id for t in build.topological_sort()]
-    assert order[0] == "prepare_raw_tables" and order[-1] == "publish"
+    assert order[0] == "prepare_raw_tables" and order[-2:] == ["publish", "report"]
+    assert build.get_task("report").upstream_task_ids == {"publish"}
     # Cosmos renders one task per dbt node (model, seed, snapshot, each with its tests)
     dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
     assert {"dbt.city_influence_run", "dbt.membership_history_snapshot", "dbt.networks_seed",
             "dbt.int_partnership_centrality_run", "dbt.dbt_project_test"} <= {t.task_id for t in dbt_tasks}
-    assert order[-2] == "dbt.dbt_project_test"  # every data and unit test passes before anything is published
-    assert len(dbt_tasks) == len(order) - 2
+    assert order[-3] == "dbt.dbt_project_test"  # every data and unit test passes before anything is published
+    assert len(dbt_tasks) == len(order) - 3
     announced = []
     for dag_id, dag in dagbag.dags.items():
         if dag_id.startswith("ingest_"):

@@ -223,6 +223,27 @@ def test_the_last_line_of_a_run_is_a_query_that_works(built):
     assert write.returncode == 1 and "read-only" in write.stderr
 
 
+def test_a_run_writes_the_report_and_both_docs_sites_and_status_links_them(built):
+    """Beside the serving file, for people with a browser: the HTML report, dbt's docs (one
+    static file: models, columns, lineage) and the Great Expectations Data Docs of the landing."""
+    home, env, citywh, run = built
+    report_dir = home / "report"
+    report = (report_dir / "citywh-report.html").read_text(encoding="utf-8")
+    assert "Mexico City" in report and "Yokohama" in report and "NON-COMMERCIAL" in report
+    dbt_docs = (report_dir / "dbt-docs.html").read_text(encoding="utf-8")
+    assert "influence_benchmark" in dbt_docs and "int_network_weights" in dbt_docs  # the manifest, inlined
+    data_docs = report_dir / "data-docs"
+    suites = {p.stem for p in (data_docs / "expectations").glob("*.html")}
+    assert {"raw_worldbank__indicator_values", "raw_geonames__cities", "raw_c40_roster__members"} <= suites
+    assert len(list((data_docs / "validations").rglob("*.html"))) >= 25  # every file the run landed
+    assert "Great Expectations Data Docs: file://" in run.stderr
+    status = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True)
+    links = [line for line in status.stdout.splitlines() if line.split(":")[0] in ("report", "dbt docs", "Data Docs")]
+    assert links == [f"report: {(report_dir / 'citywh-report.html').as_uri()}",
+                     f"dbt docs: {(report_dir / 'dbt-docs.html').as_uri()}",
+                     f"Data Docs: {(data_docs / 'index.html').as_uri()}"]
+
+
 def test_status_shows_each_load_with_its_sha256(built, bundle_dir):
     home, env, citywh, _ = built
     out = subprocess.run([str(citywh), "status"], env=env, capture_output=True, text=True, check=True).stdout
