@@ -152,9 +152,11 @@ def warehouse_build_dag(*, doc_md: str):
             # once after every node (relationship tests span several models, so per-node test
             # selection would run them before both sides exist)
             # Exposures document the marts' consumers; they are not tasks.
+            # No Asset per dbt model (Cosmos would name each by the writer file's absolute path):
+            # the Assets a data engineer sees are the raw tables and the serving file.
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
                                        test_behavior=TestBehavior.AFTER_ALL,
-                                       exclude=["resource_type:exposure"]),
+                                       exclude=["resource_type:exposure"], emit_datasets=False),
             execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
                                              invocation_mode=InvocationMode.DBT_RUNNER),
             # every dbt node writes or reads the single-writer DuckDB file: one at a time

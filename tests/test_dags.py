@@ -59,6 +59,8 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
             "dbt.int_partnership_centrality_run", "dbt.dbt_project_test"} <= {t.task_id for t in dbt_tasks}
     assert order[-3] == "dbt.dbt_project_test"  # every data and unit test passes before anything is published
     assert len(dbt_tasks) == len(order) - 3
+    # no Asset per dbt model: the Assets page lists the raw tables and the serving file only
+    assert {t.emit_datasets for t in dbt_tasks} == {False}
     announced = []
     for dag_id, dag in dagbag.dags.items():
         if dag_id.startswith("ingest_"):
