@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: install postgres-server chromium run report test status manifest benchmark clean
+.PHONY: install postgres-server chromium run report test test-quick status manifest benchmark clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -29,6 +29,10 @@ chromium:
 test: install postgres-server chromium
 	$(UV) run --no-sync pytest
 
+# The inner loop: everything but the tests marked slow (whole builds, Airflow, the bad-input corpus).
+test-quick: install chromium
+	$(UV) run --no-sync pytest -m "not slow"
+
 report: install
 	$(UV) run --no-sync citywh report
 
@@ -36,7 +40,7 @@ manifest: install
 	$(UV) run --no-sync citywh manifest
 
 benchmark: install
-	$(UV) run --no-sync citywh benchmark
+	$(UV) run --no-sync citywh benchmark --builds 3
 
 status:
 	$(UV) run --no-sync citywh status

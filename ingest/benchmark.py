@@ -9,12 +9,18 @@
 3. The city crosswalk over every source city against the cities500 gazetteer (building the name
    index included), against a plain DuckDB join of folded names on the same inputs: the price of
    weighing evidence over a lookup.
+4. With --builds N: N cold `citywh run`s, each in a fresh home on the same bundle, each followed by
+   a no-change rerun (nothing landed: no dbt, no publish): wall time, the rerun's share of the cold
+   run (goal: at most 25 %), and the peak memory of any run (goal: 1 GB).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -116,7 +122,27 @@ def matcher_timings(warehouse: Path, runs: int = 3) -> dict | None:
         con.close()
 
 
-def run(settings: Settings, echo=print) -> None:
+NO_CHANGE_SHARE_GOAL = 0.25
+PEAK_MEMORY_GOAL_MB = 1024
+
+
+def build_timings(settings: Settings, builds: int) -> tuple[list[float], list[float], float]:
+    """(cold seconds, no-change seconds, peak RSS in MB of any run) over `builds` fresh homes."""
+    citywh = Path(sys.executable).with_name("citywh")
+    cold, again = [], []
+    for _ in range(builds):
+        with tempfile.TemporaryDirectory(prefix="citywh-bench-") as home:
+            env = {**os.environ, "CITYWH_HOME": home, "CITYWH_BUNDLE": str(settings.bundle_dir),
+                   "CITYWH_FETCH": "offline"}
+            for timings in (cold, again):
+                started = time.perf_counter()
+                subprocess.run([str(citywh), "run"], env=env, check=True, capture_output=True)
+                timings.append(time.perf_counter() - started)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    return sorted(cold), sorted(again), peak_mb
+
+
+def run(settings: Settings, echo=print, builds: int = 0) -> None:
     echo("DAG file parse time (fresh interpreter each):")
     for name, seconds, dags, errors in dag_parse_times():
         echo(f"  {name:28} {seconds:6.2f} s  = {seconds / DAGBAG_IMPORT_TIMEOUT_S:5.1%} of the 30 s "
@@ -139,3 +165,12 @@ def run(settings: Settings, echo=print) -> None:
              f"included: min {crosswalk[0]:.2f} s, median {median:.2f} s over {len(crosswalk)} runs "
              f"({entities / median:,.0f} cities/s); a plain DuckDB join of folded names takes "
              f"{plain[len(plain) // 2]:.2f} s: crosswalk/join = {median / plain[len(plain) // 2]:.1f}x")
+    if builds:
+        cold, again, peak_mb = build_timings(settings, builds)
+        cold_median, again_median = cold[len(cold) // 2], again[len(again) // 2]
+        echo(f"cold build (fresh home, offline bundle): min {cold[0]:.1f} s, median {cold_median:.1f} s "
+             f"over {len(cold)} run(s)")
+        echo(f"no-change rerun: min {again[0]:.2f} s, median {again_median:.2f} s = "
+             f"{again_median / cold_median:.1%} of the cold build (goal: at most {NO_CHANGE_SHARE_GOAL:.0%})")
+        echo(f"peak memory of any run: {peak_mb:,.0f} MB = {peak_mb / PEAK_MEMORY_GOAL_MB:.2f}x the "
+             f"{PEAK_MEMORY_GOAL_MB:,} MB goal")

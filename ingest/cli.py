@@ -81,11 +81,12 @@ def manifest() -> None:
 
 
 @app.command()
-def benchmark() -> None:
+def benchmark(builds: int = typer.Option(0, "--builds", help="Also time this many cold builds, each "
+                                         "in a fresh home, and a no-change rerun after each.")) -> None:
     """Print DAG parse times and the pipeline's speed ratios (no assertions; see ingest/benchmark.py)."""
     from ingest import benchmark as bench
 
-    bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True))
+    bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True), builds=builds)
 
 
 @app.command()

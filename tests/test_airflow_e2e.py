@@ -11,6 +11,8 @@ import duckdb
 import pytest
 from airflow_stack import AirflowStack, Postgres, postgres_bindir
 
+pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
+
 INGEST_DAGS = ["ingest_worldbank", "ingest_geonames", "ingest_un_wup", "ingest_c40_gdp",
                "ingest_networks", "ingest_sister_cities"]
 

@@ -42,6 +42,8 @@ from ingest.pipeline import ingest_snapshot
 from ingest.snapshots import Snapshot, SnapshotStore
 from ingest.sources import raw_table
 
+pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
+
 BUNDLE = (Path(__file__).resolve().parent.parent.parent / "shared" / "snapshots").resolve()
 
 Transform = Callable[[bytes], bytes]

@@ -9,8 +9,11 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingest.publish import REQUIRED_RELATIONS
+
+pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
 
 PUBLISHER = """
 import sys
