@@ -37,8 +37,9 @@ select
     cast(p.rank_worst as integer) as rank_worst,
     cast(m.published_mean_rank as double) as published_rank_among_held,
     cast(m.our_mean_rank as double) as our_rank_among_held,
-    cast(corr(m.published_mean_rank, m.our_mean_rank) over (partition by p.ranking, p.edition) as double)
-        as spearman_rank_correlation,
+    -- rounded: a windowed float sum comes out in any order, its last digits with it
+    cast(round(corr(m.published_mean_rank, m.our_mean_rank) over (partition by p.ranking, p.edition), 9)
+         as double) as spearman_rank_correlation,
     cast(p.source_url as varchar) as source_url
 from paired p
 left join mean_ranks m using (ranking, edition, geonameid)
