@@ -187,12 +187,16 @@ def build_and_publish(settings: Settings, report: Report = _quiet, *, force: boo
 
 def write_dbt_docs(settings: Settings) -> Path:
     """dbt's docs site (models, columns, tests, lineage, the warehouse's catalog) as one static
-    HTML file beside the report; the build just compiled everything, so no compiling again."""
+    HTML file beside the report. After `citywh build` the target holds the build's compiled
+    manifest, so nothing is compiled again; after Airflow's build (Cosmos runs each node in a
+    directory of its own) it does not, and dbt compiles."""
+    target = settings.home / "dbt" / "target"
+    compiled = ["--no-compile"] if (target / "manifest.json").exists() else []
     with warehouse.writer_lock(settings.warehouse_path):
-        run_dbt(["docs", "generate", "--static", "--no-compile"], settings)
+        run_dbt(["docs", "generate", "--static", *compiled], settings)
     settings.report_dir.mkdir(parents=True, exist_ok=True)
     staging = settings.dbt_docs_path.with_suffix(".html.part")
-    shutil.copyfile(settings.home / "dbt" / "target" / "static_index.html", staging)
+    shutil.copyfile(target / "static_index.html", staging)
     os.replace(staging, settings.dbt_docs_path)
     return settings.dbt_docs_path
 
