@@ -204,13 +204,8 @@ def write_dbt_docs(settings: Settings) -> Path:
 def build_inputs_sha256(settings: Settings) -> str:
     """What a build reads: every landed batch (sha256 and parser version) and the code dbt runs."""
     digest = hashlib.sha256()
-    with warehouse.connect(settings.warehouse_path) as con:
-        warehouse.ensure_meta(con)
-        for row in con.execute("""
-                select source, snapshot_key, arg_max(snapshot_sha256, finished_at),
-                       arg_max(coalesce(parser_version, ''), finished_at)
-                from meta.loads where status = 'landed' group by all order by all""").fetchall():
-            digest.update("|".join(row).encode() + b"\n")
+    for (source, key), (sha256, parser_version) in sorted(landing.landed_batches(settings.warehouse_path).items()):
+        digest.update(f"{source}|{key}|{sha256}|{parser_version or ''}".encode() + b"\n")
     for path in sorted(BUILD_CODE_FILES()):
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
     return digest.hexdigest()
