@@ -8,6 +8,8 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked --compile-bytecode
+	@# the dbt manifest the Airflow build DAG renders, and the parse state every build starts from
+	$(UV) run --no-sync citywh manifest
 
 run: install
 	$(UV) run --no-sync citywh run

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.config import DBT_MANIFEST_PATH, DBT_PROJECT_DIR, Settings
@@ -31,9 +33,11 @@ def run_dbt(command: list[str], settings: Settings,
     from dbt.cli.main import dbtRunner
 
     write_catalog_artifacts()
-    os.environ["CITYWH_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    target = target_path or settings.home / "dbt" / "target"
+    seed_partial_parse(target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    result = dbtRunner().invoke(dbt_args(command, settings, target_path))
+    with _in_home(settings):
+        result = dbtRunner().invoke(dbt_args(command, settings, target))
     outcomes: list[tuple[str, str]] = []
     if result.result is not None and hasattr(result.result, "results"):
         outcomes = [(r.node.unique_id, str(r.status)) for r in result.result.results]
@@ -43,6 +47,34 @@ def run_dbt(command: list[str], settings: Settings,
         reason = "; ".join(failed) or repr(result.exception)
         raise DbtFailed(f"dbt {' '.join(command)} failed: {reason}")
     return outcomes
+
+
+@contextmanager
+def _in_home(settings: Settings):
+    """Run dbt from the warehouse home with the warehouse named relative to it. dbt keys its
+    partial-parse state on the profile's values, the path included: a relative path makes the
+    state of one home (or of `citywh manifest`) valid in every other, so a cold build in a fresh
+    home re-parses only what changed instead of the whole project (~5 s)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    previous = os.getcwd()
+    os.environ["CITYWH_WAREHOUSE_PATH"] = os.path.relpath(settings.warehouse_path, settings.home)
+    os.chdir(settings.home)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def seed_partial_parse(target: Path) -> None:
+    """A home's first dbt command starts from the parse state `citywh manifest` keeps beside the
+    project's manifest (dbt_project/target/, written at install), not from nothing."""
+    shared = DBT_MANIFEST_PATH.parent / PARTIAL_PARSE_FILE
+    if target != DBT_MANIFEST_PATH.parent and not (target / PARTIAL_PARSE_FILE).exists() and shared.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared, target / PARTIAL_PARSE_FILE)
 
 
 def build_manifest(settings: Settings) -> Path:

@@ -13,7 +13,8 @@ import os
 import threading
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+from typing import TYPE_CHECKING
+
 from tenacity import (
     RetryError,
     retry,
@@ -24,6 +25,9 @@ from tenacity import (
 
 from ingest.errors import FetchError
 
+if TYPE_CHECKING:  # imported where a download runs: a no-change run never pays for it
+    import httpx
+
 USER_AGENT = "citywh/0.1 (+https://github.com/citywh)"
 MAX_REDIRECTS = 5
 
@@ -33,6 +37,8 @@ class Refused(Exception):
 
 
 def _is_transient(exc: BaseException) -> bool:
+    import httpx
+
     if isinstance(exc, httpx.HTTPStatusError):
         return exc.response.status_code >= 500 or exc.response.status_code == 429
     return isinstance(exc, httpx.TransportError)
@@ -49,6 +55,8 @@ def _check_url(url: str, came_from: str | None = None) -> None:
 def download(source: str, url: str, *, attempts: int | None = None, timeout: float | None = None,
              max_bytes: int | None = None, deadline: float | None = None) -> bytes:
     """GET url and return the body; raise FetchError naming source and URL on failure."""
+    import httpx
+
     attempts = attempts or int(os.environ.get("CITYWH_HTTP_ATTEMPTS", "4"))
     timeout = timeout or float(os.environ.get("CITYWH_HTTP_TIMEOUT", "60"))
     backoff_max = float(os.environ.get("CITYWH_HTTP_BACKOFF_MAX", "30"))
@@ -129,6 +137,8 @@ def _max_bytes(source: str) -> int:
 
 
 def _describe(exc: BaseException | None) -> str:
+    import httpx
+
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code} {exc.response.reason_phrase}"
     return f"{type(exc).__name__}: {exc}"
