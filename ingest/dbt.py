@@ -38,6 +38,12 @@ def run_dbt(command: list[str], settings: Settings,
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     with _in_home(settings):
         result = dbtRunner().invoke(dbt_args(command, settings, target))
+        stale = target / PARTIAL_PARSE_FILE
+        if not result.success and result.result is None and stale.exists():
+            # failed before running anything, with a saved parse state: dbt's partial parsing can
+            # trip over a moved file (DuplicateResourceNameError), so parse once more from scratch
+            stale.unlink()
+            result = dbtRunner().invoke(dbt_args(command, settings, target))
     outcomes: list[tuple[str, str]] = []
     if result.result is not None and hasattr(result.result, "results"):
         outcomes = [(r.node.unique_id, str(r.status)) for r in result.result.results]

@@ -148,24 +148,32 @@ def warehouse_build_dag(*, doc_md: str):
                                          manifest_path=DBT_MANIFEST_PATH),
             profile_config=ProfileConfig(profile_name="citywh", target_name="warehouse",
                                          profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"),
-            # the manifest is read, dbt is never invoked while the DAG file is parsed. Tests run
-            # once after every node (relationship tests span several models, so per-node test
-            # selection would run them before both sides exist)
-            # Exposures document the marts' consumers; they are not tasks.
-            # No Asset per dbt model (Cosmos would name each by the writer file's absolute path):
-            # the Assets a data engineer sees are the raw tables and the serving file.
+            # The graph comes from the manifest (dbt is not invoked while the DAG file is parsed),
+            # one task group per folder (staging, intermediate, marts/...), one task per model,
+            # seed and snapshot and one per model's tests, so a failed test shows on its model.
+            # Exposures document the marts' consumers; they are not tasks. No Asset per dbt model
+            # (Cosmos would name each by the writer file's absolute path): the Assets a data
+            # engineer sees are the raw tables and the serving file.
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
-                                       test_behavior=TestBehavior.AFTER_ALL,
+                                       test_behavior=TestBehavior.AFTER_EACH,
+                                       group_nodes_by_folder=True,
                                        exclude=["resource_type:exposure"], emit_datasets=False),
-            execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
-                                             invocation_mode=InvocationMode.DBT_RUNNER),
-            # every dbt node writes or reads the single-writer DuckDB file: one at a time
-            operator_args={"pool": WRITER_POOL, "install_deps": False,
+            # Watcher mode: one producer task runs a single `dbt build` (as `citywh build` does,
+            # with the profile's threads) and holds the writer slot; every node's task is a sensor
+            # that turns green or red with that node's result in the build. A node task's retry
+            # runs its node alone (ExecutionMode.LOCAL); DuckDB's file lock refuses a second
+            # writer rather than let two write, and the task retries.
+            execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
+                                             invocation_mode=InvocationMode.DBT_RUNNER,
+                                             setup_operator_args={"pool": WRITER_POOL}),
+            operator_args={"install_deps": False,
                            "env": {"CITYWH_WAREHOUSE_PATH": str(settings().warehouse_path)},
-                           "append_env": True},
+                           "append_env": True, "poke_interval": 2},
             default_args={**DEFAULT_ARGS, "retries": 1, "retry_delay": timedelta(seconds=30),
                           "retry_exponential_backoff": False},
         )
+
+        describe_dbt_tasks(dbt, DBT_MANIFEST_PATH)
 
         @task(pool=WRITER_POOL, outlets=[SERVING_ASSET])
         def publish() -> str:
@@ -195,3 +203,35 @@ def warehouse_build_dag(*, doc_md: str):
 
     return build_dag()
 
+
+def describe_dbt_tasks(group, manifest_path) -> None:
+    """Each dbt task's Doc tab: its node's description from the manifest (the producer's and the
+    gateway's own docs are Cosmos's); a test task lists the tests it reports."""
+    import json
+
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+    tests_of: dict[str, list[str]] = {}
+    for unique_id, node in nodes.items():
+        if node["resource_type"] in ("test", "unit_test"):
+            for parent in node["depends_on"]["nodes"]:
+                tests_of.setdefault(parent, []).append(node["name"])
+    for operator in _tasks_of(group):
+        unique_id = getattr(operator, "model_unique_id", None)
+        node = nodes.get(unique_id or "")
+        if node is None:
+            continue
+        if operator.task_id.endswith(".test"):
+            names = sorted(tests_of.get(unique_id, []))
+            operator.doc_md = (f"Tests on `{unique_id}` ({len(names)}; a test on two models, such as a "
+                               "relationship, is reported on one of them):\n" + "\n".join(f"- `{n}`" for n in names))
+        else:
+            operator.doc_md = f"`{unique_id}` ({node['config'].get('materialized', node['resource_type'])}): " \
+                              f"{node.get('description') or 'no description'}"
+
+
+def _tasks_of(group):
+    for child in group.children.values():
+        if hasattr(child, "children"):
+            yield from _tasks_of(child)
+        else:
+            yield child

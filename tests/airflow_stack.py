@@ -1,5 +1,6 @@
 """A real, local Airflow for the end-to-end test: PostgreSQL from Debian's binaries on a loopback
-port, `airflow db migrate`, then api-server, scheduler and dag-processor (LocalExecutor) on this
+port, `airflow db migrate`, then api-server, scheduler, dag-processor and triggerer (the dbt
+node tasks are deferrable sensors; LocalExecutor) on this
 repository's dags/. Every process it starts is recorded by PID and stopped on exit, on failure too.
 """
 
@@ -123,7 +124,7 @@ class AirflowStack:
         self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sql_alchemy_conn
         self.run("db", "migrate")
         self.run("pools", "set", "duckdb_writer", "1", "DuckDB single writer")
-        for name in ("api-server", "scheduler", "dag-processor"):
+        for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
             log = open(self.workdir / f"{name}.log", "w")
             self.processes[name] = subprocess.Popen(
                 [self.airflow, name], env=self.env, stdout=log, stderr=subprocess.STDOUT,

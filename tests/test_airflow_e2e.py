@@ -97,10 +97,14 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
         tasks = client.get(f"/dags/warehouse_build/dagRuns/{build['dag_run_id']}/taskInstances",
                            params={"limit": 200}).json()["task_instances"]
         assert {t["state"] for t in tasks} == {"success"}
-        assert {"prepare_raw_tables", "dbt.city_influence_run", "dbt.dbt_project_test", "publish",
-                "report"} <= {t["task_id"] for t in tasks}
-        # the report only reads the serving file: every other task holds the writer pool
-        assert {t["pool"] for t in tasks if t["task_id"] != "report"} == {"duckdb_writer"}
+        assert {"prepare_raw_tables", "dbt.dbt_producer_watcher",
+                "dbt.models.marts.influence.city_influence.run",
+                "dbt.models.marts.influence.city_influence.test", "publish", "report"} <= {t["task_id"] for t in tasks}
+        # one `dbt build` (the watcher's producer, in the writer pool); the node tasks only report it
+        assert {t["task_id"] for t in tasks if t["pool"] == "duckdb_writer"} == \
+            {"prepare_raw_tables", "dbt.dbt_producer_watcher", "publish"}
+        assert [t["try_number"] for t in tasks if t["task_id"] == "dbt.dbt_producer_watcher"] == [1]
+        print(f"warehouse_build on a real Airflow: {build['start_date']} .. {build['end_date']}")
         print(f"ingest + build on a real Airflow: {time.monotonic() - started:.0f}s")
 
     serving = airflow.env["CITYWH_HOME"] + "/warehouse/serving.duckdb"

@@ -43,24 +43,46 @@ def test_every_dag_has_owner_retries_tags_description_and_docs(dagbag):
             assert task.execution_timeout is not None
 
 
+def ancestors(dag, task_id: str) -> set[str]:
+    seen, todo = set(), [task_id]
+    while todo:
+        for upstream in dag.get_task(todo.pop()).upstream_task_ids - seen:
+            seen.add(upstream)
+            todo.append(upstream)
+    return seen
+
+
 def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
     from ingest import catalog
 
     build = dagbag.dags["warehouse_build"]
-    # every task that opens the writer warehouse holds the pool; the report only reads the serving file
-    assert {t.pool for t in build.tasks if t.task_id != "report"} == {"duckdb_writer"}
-    assert build.get_task("report").pool != "duckdb_writer"
+    # every task that writes the warehouse holds the pool: the one `dbt build` (the watcher's
+    # producer) among them; the node sensors only read XCom, the report only the serving file
+    writers = {t.task_id for t in build.tasks if t.pool == "duckdb_writer"}
+    assert writers == {"prepare_raw_tables", "dbt.dbt_producer_watcher", "publish"}
     order = [t.task_id for t in build.topological_sort()]
     assert order[0] == "prepare_raw_tables" and order[-2:] == ["publish", "report"]
     assert build.get_task("report").upstream_task_ids == {"publish"}
-    # Cosmos renders one task per dbt node (model, seed, snapshot, each with its tests)
-    dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
-    assert {"dbt.city_influence_run", "dbt.membership_history_snapshot", "dbt.networks_seed",
-            "dbt.int_partnership_centrality_run", "dbt.dbt_project_test"} <= {t.task_id for t in dbt_tasks}
-    assert order[-3] == "dbt.dbt_project_test"  # every data and unit test passes before anything is published
-    assert len(dbt_tasks) == len(order) - 3
+    # Cosmos renders the graph in folder groups, a run/seed/snapshot task per node and a test task
+    # per model with tests; all report on the single `dbt build` the producer runs
+    dbt_tasks = {t.task_id: t for t in build.tasks if t.task_id.startswith("dbt.")}
+    assert {"dbt.models.marts.influence.city_influence.run", "dbt.models.marts.influence.city_influence.test",
+            "dbt.models.intermediate.membership_history_snapshot", "dbt.seeds.networks.seed",
+            "dbt.models.intermediate.int_partnership_centrality.run"} <= set(dbt_tasks)
+    assert sorted(build.task_group.children["dbt"].children["dbt.models"].children) == \
+        ["dbt.models.intermediate", "dbt.models.marts", "dbt.models.staging"]
+    assert type(dbt_tasks["dbt.dbt_producer_watcher"]).__name__ == "DbtProducerWatcherOperator"
+    assert {type(t).__name__ for i, t in dbt_tasks.items() if i.endswith((".run", ".test"))} == \
+        {"DbtRunWatcherOperator", "DbtTestWatcherOperator"}
+    # nothing is published before every node and test reported success
+    dbt_leaves = {i for i, t in dbt_tasks.items() if not t.downstream_task_ids & set(dbt_tasks)}
+    assert build.get_task("publish").upstream_task_ids == dbt_leaves
+    assert "dbt.models.marts.influence.city_influence.test" in ancestors(build, "publish")
+    # a node's Doc tab carries its description; a test task names its tests
+    assert "influence index" in dbt_tasks["dbt.models.marts.influence.city_influence.run"].doc_md
+    assert "unique_city_influence_geonameid" in dbt_tasks["dbt.models.marts.influence.city_influence.test"].doc_md
     # no Asset per dbt model: the Assets page lists the raw tables and the serving file only
-    assert {t.emit_datasets for t in dbt_tasks} == {False}
+    assert {getattr(t, "emit_datasets", False) for t in dbt_tasks.values()} == {False}
     announced = []
     for dag_id, dag in dagbag.dags.items():
         if dag_id.startswith("ingest_"):
