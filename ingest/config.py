@@ -64,6 +64,11 @@ class Settings:
         return self.report_dir / "data-docs"
 
     @property
+    def last_run_path(self) -> Path:
+        """Seconds per phase of the last `citywh run` (what `citywh benchmark` reads)."""
+        return self.home / "last-run.json"
+
+    @property
     def store_dir(self) -> Path:
         return self.home / "snapshots"
 

@@ -5,10 +5,13 @@ closes its own connection."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -26,6 +29,19 @@ from ingest.sources.base import RawTable
 from ingest.validation import build_data_docs, validate
 
 Report = Callable[[str], None]
+
+# Seconds spent per phase in this process (parse, validate, land, dbt, ...): run_all writes them
+# to the home's last-run.json, where `citywh benchmark` reads how a build's time divides.
+PHASE_SECONDS: Counter[str] = Counter()
+
+
+@contextmanager
+def timed(phase: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASE_SECONDS[phase] += time.perf_counter() - started
 
 
 def _quiet(_: str) -> None:
@@ -76,7 +92,8 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
         return folder
 
     try:
-        frame = _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
+        with timed("parse"):
+            frame = _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
     except ParseError as exc:
         folder = reject("parse", exc)
         raise exc.quarantined(folder, table.name) from exc
@@ -84,15 +101,17 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
         error = ParseError(table.source.name, str(snapshot.path), f"unreadable: {type(exc).__name__}: {exc}")
         folder = reject("parse", error)
         raise error.quarantined(folder, table.name) from exc
-    outcome = validate(table.name, frame)
+    with timed("validate"):  # the first call pays for importing Great Expectations
+        outcome = validate(table.name, frame)
     if not outcome.success:
         folder = reject("validation", CitywhError("; ".join(outcome.failed)), frame,
                         failed=outcome.failed, checkpoint=outcome.checkpoint, result=outcome.result)
         raise ValidationFailed(table.source.name, table.name, outcome.failed, str(folder),
                                file=snapshot.path.name)
     try:
-        result = landing.land(settings.warehouse_path, table, snapshot, frame,
-                              validation_checkpoint=outcome.checkpoint, started_at=started_at)
+        with timed("land"):
+            result = landing.land(settings.warehouse_path, table, snapshot, frame,
+                                  validation_checkpoint=outcome.checkpoint, started_at=started_at)
     except SchemaDrift as exc:
         folder = reject("schema", exc, frame)
         raise ParseError(table.source.name, str(snapshot.path), str(exc)).quarantined(folder, table.name) from exc
@@ -126,7 +145,8 @@ def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
                        + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
                 results.append(result)
         finally:  # a reject too: its failed expectations are what the Data Docs are for
-            docs = build_data_docs(settings.data_docs_dir)
+            with timed("data_docs"):
+                docs = build_data_docs(settings.data_docs_dir)
             if docs:
                 report(f"Great Expectations Data Docs: {docs}")
     return results
@@ -170,18 +190,22 @@ def build_and_publish(settings: Settings, report: Report = _quiet, *, force: boo
             report(f"nothing changed since the last build (inputs {inputs[:12]}): dbt build and publish "
                    "skipped; the serving file is current (--force rebuilds)")
             return False
-        outcomes = build(settings)
+        with timed("dbt_build"):
+            outcomes = build(settings)
         # every status with its count: exposures are "no-op", warnings "warn", not silent failures
         statuses = Counter("passed" if status in ("success", "pass") else status for _, status in outcomes)
         report(f"dbt build: {len(outcomes)} nodes, "
                + ", ".join(f"{count} {status}" for status, count in statuses.most_common()))
         report_crosswalk(settings, report)
-        report(f"published {publish.publish(settings)}")
-        warehouse.record_build(settings.warehouse_path, inputs)
-        report(f"dbt docs: {write_dbt_docs(settings)}")
-        from ingest.report import write_report
+        with timed("publish"):
+            report(f"published {publish.publish(settings)}")
+            warehouse.record_build(settings.warehouse_path, inputs)
+        with timed("dbt_docs"):
+            report(f"dbt docs: {write_dbt_docs(settings)}")
+        with timed("report"):
+            from ingest.report import write_report
 
-        report(f"report: {write_report(settings.serving_path, settings.report_path)}")
+            report(f"report: {write_report(settings.serving_path, settings.report_path)}")
         return True
 
 
@@ -223,6 +247,13 @@ def run_all(settings: Settings, report: Report = _quiet, *, force: bool = False)
     """The whole pipeline: every source, then dbt build, then publish - the build skipped when
     nothing it reads changed. The first failure stops the run before anything downstream, and the
     serving file keeps its last good version. One run at a time (the writer lock)."""
+    started = time.perf_counter()
+    PHASE_SECONDS.clear()
     with warehouse.writer_lock(settings.warehouse_path):
-        ingest_snapshots(acquire(raw_tables().values(), settings), settings, report)
-        build_and_publish(settings, report, force=force)
+        with timed("acquire"):
+            snapshots = acquire(raw_tables().values(), settings)
+        ingest_snapshots(snapshots, settings, report)
+        built = build_and_publish(settings, report, force=force)
+    settings.last_run_path.write_text(json.dumps(
+        {"built": built, "seconds": round(time.perf_counter() - started, 3),
+         "phases": {phase: round(seconds, 3) for phase, seconds in PHASE_SECONDS.items()}}, indent=1))

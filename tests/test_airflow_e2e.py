@@ -41,6 +41,19 @@ def dag_runs(client, dag_id: str) -> list[dict]:
     return response.json()["dag_runs"]
 
 
+def task_instances(client, dag_id: str, run_id: str) -> list[dict]:
+    """Every task instance of the run (the API hands out at most 100 per page)."""
+    found: list[dict] = []
+    while True:
+        page = client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                          params={"limit": 100, "offset": len(found)})
+        page.raise_for_status()
+        body = page.json()
+        found += body["task_instances"]
+        if not body["task_instances"] or len(found) >= body["total_entries"]:
+            return found
+
+
 def test_ingest_dags_trigger_the_build_that_publishes(airflow):
     """Five sources land while the build is paused (no build runs; their Asset events wait); then
     the build is unpaused and the World Bank ingest is triggered: one build runs, on the events of
@@ -94,8 +107,7 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
         triggered_here = {(dag_id, found[0]["dag_run_id"]) for dag_id, found in runs.items()}
         assert ("ingest_worldbank", runs["ingest_worldbank"][0]["dag_run_id"]) in sources
         assert sources <= triggered_here, sources - triggered_here
-        tasks = client.get(f"/dags/warehouse_build/dagRuns/{build['dag_run_id']}/taskInstances",
-                           params={"limit": 200}).json()["task_instances"]
+        tasks = task_instances(client, "warehouse_build", build["dag_run_id"])
         assert {t["state"] for t in tasks} == {"success"}
         assert {"prepare_raw_tables", "dbt.dbt_producer_watcher",
                 "dbt.models.marts.influence.city_influence.run",

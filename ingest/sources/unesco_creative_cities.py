@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest.errors import ParseError
-from ingest.reference.countries import country_named_in
+from ingest.reference.countries import countries_named_in
 from ingest.http import download_checked, not_csv_with
 from ingest.sources.base import SnapshotSpec
 from ingest.sources.formats import csv_with_header
@@ -44,7 +44,7 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
         network_id=pl.lit("unesco_creative_cities"),
         member_key=pl.col("Link").str.extract(r"/creative-cities/([^/?#]+)").fill_null(pl.col("City Name")),
         member_name=pl.col("City Name"),
-        country_code=pl.col("Description").map_elements(country_named_in, return_dtype=pl.String),
+        country_code=pl.Series(countries_named_in(frame["Description"]), dtype=pl.String),
         role=pl.lit("creative city"),
         detail=pl.col("Category"),
     ), source=NAME, file=file)
