@@ -16,12 +16,14 @@ log = logging.getLogger(__name__)
 # DuckDB allows one writing process: every task that writes the warehouse takes this pool's one
 # slot. Create it once per deployment: `airflow pools set duckdb_writer 1 "DuckDB single writer"`.
 WRITER_POOL = "duckdb_writer"
-SERVING_ASSET = Asset(name="citywh_serving", uri="citywh://warehouse/serving")
+# Assets are logical names in two groups, `raw` (a raw table landed) and `serving` (the file BI
+# reads was replaced); each event's extra says what changed (files, rows, sha256).
+SERVING_ASSET = Asset(name="citywh_serving", uri="citywh://warehouse/serving", group="serving")
 START_DATE = datetime(2026, 1, 1)
 
 
 def raw_asset(table: str) -> Asset:
-    return Asset(name=f"citywh_raw_{table}", uri=f"citywh://warehouse/raw/{table}")
+    return Asset(name=f"citywh_raw_{table}", uri=f"citywh://warehouse/raw/{table}", group="raw")
 
 
 def notify_failure(context) -> None:
@@ -89,26 +91,41 @@ def source_ingest_dag(name: str):
             from ingest.validation import build_data_docs
 
             snapshot = read_snapshot(Path(meta_path))
-            get_current_context()["snapshot_label"] = \
-                f"{snapshot.source}/{snapshot.key} {snapshot.sha256[:12]}"
+            context = get_current_context()
+            context["snapshot_label"] = f"{snapshot.source}/{snapshot.key} {snapshot.sha256[:12]}"
             try:
                 result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings())
             except (ValidationFailed, ParseError) as exc:
+                context["snapshot_label"] += ": rejected"
                 # Bad data does not get better on retry: fail at once, naming what failed.
                 raise AirflowFailException(str(exc)) from exc
             finally:  # the validation's page in the Data Docs (none when the file was already landed)
                 docs = build_data_docs(settings().data_docs_dir)
                 if docs:
                     log.info("Great Expectations Data Docs: %s", docs)
+            # the grid shows each file's outcome in its label: "... : landed 13,979 rows" or ": unchanged"
+            context["snapshot_label"] += f": landed {result.rows:,} rows" if result.status == "landed" \
+                else f": {result.status}"
             log.info("%s/%s: %s %s rows", snapshot.source, snapshot.key, result.status, result.rows)
             return {"source": snapshot.source, "key": snapshot.key, "status": result.status,
-                    "rows": result.rows}
+                    "rows": result.rows, "sha256": snapshot.sha256,
+                    "table": table_of_file(snapshot.source, snapshot.key).name}
 
         @task(outlets=assets)
         def announce(results: list[dict]) -> None:
-            """Emit the raw Assets only when a load changed raw, so the build runs when needed."""
-            if not any(r["status"] == "landed" for r in results):
-                raise AirflowSkipException("every snapshot was already landed: nothing new")
+            """Emit the raw Assets only when a load changed raw, so the build runs when needed;
+            each event's extra lists the files landed into that table (key, rows, sha256)."""
+            landed = [r for r in results if r["status"] == "landed"]
+            if not landed:
+                raise AirflowSkipException(
+                    f"nothing new: all {len(results)} snapshot files were already landed, so no "
+                    "Asset event and no build")
+            outlet_events = get_current_context()["outlet_events"]
+            for table, asset in zip(tables, assets, strict=True):
+                files = [{"key": r["key"], "rows": r["rows"], "sha256": r["sha256"]}
+                         for r in landed if r["table"] == table]
+                outlet_events[asset].extra = {"rows_landed": sum(f["rows"] for f in files), "files": files}
+            log.info("landed: %s", ", ".join(f"{r['source']}/{r['key']} ({r['rows']:,} rows)" for r in landed))
 
         announce(validate_and_land.expand(meta_path=fetch()))
 
@@ -185,7 +202,10 @@ def warehouse_build_dag(*, doc_md: str):
             current = settings()
             served = publishing.publish(current)
             # a later `citywh run` with nothing new skips its build, as after its own
-            warehouse.record_build(current.warehouse_path, build_inputs_sha256(current))
+            inputs = build_inputs_sha256(current)
+            warehouse.record_build(current.warehouse_path, inputs)
+            get_current_context()["outlet_events"][SERVING_ASSET].extra = {
+                "path": str(served), "build_inputs_sha256": inputs}
             log.info("dbt docs: %s", write_dbt_docs(current))  # reads the writer: in this slot
             return str(served)
 

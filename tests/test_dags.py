@@ -88,12 +88,13 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
         if dag_id.startswith("ingest_"):
             assert dag.get_task("validate_and_land").pool == "duckdb_writer"
             announced += [asset.uri for asset in dag.get_task("announce").outlets]
+            assert {asset.group for asset in dag.get_task("announce").outlets} == {"raw"}
     # every raw table of the catalog is announced by an ingest DAG and triggers the build
     expected = sorted(f"citywh://warehouse/raw/{table}" for table in catalog.raw_tables())
     assert len(expected) == 21
     assert sorted(announced) == expected
     assert sorted(a.uri for a in build.timetable.asset_condition.objects) == expected
-    assert [o.uri for o in build.get_task("publish").outlets] == ["citywh://warehouse/serving"]
+    assert [(o.uri, o.group) for o in build.get_task("publish").outlets] == [("citywh://warehouse/serving", "serving")]
 
 
 # Parses every DAG file as the dag-processor does, with a PEP 578 audit hook recording each
@@ -144,18 +145,24 @@ def airflow_home(tmp_path_factory) -> Path:
     return home
 
 
-# Runs one DAG with dag.test() in a fresh interpreter and prints its run state and every task
-# instance (task, map index, state, try number) as JSON on the last line.
+# Runs one DAG with dag.test() in a fresh interpreter and prints its run state, every task
+# instance (task, map index, state, try number), the mapped tasks' labels and the Asset events it
+# emitted (uri -> extra) as JSON on the last line.
 _DAG_TEST = """
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
 from airflow.models.taskinstance import TaskInstance
 from airflow.utils.session import create_session
+from airflow.models.asset import AssetEvent, AssetModel
 run = DagBag(dag_folder=sys.argv[1]).dags[sys.argv[2]].test()
 with create_session() as session:
     tis = session.query(TaskInstance).filter(TaskInstance.run_id == run.run_id).all()
+    events = session.query(AssetModel.uri, AssetEvent.extra).join(AssetModel, AssetEvent.asset_id == AssetModel.id) \
+        .filter(AssetEvent.source_run_id == run.run_id).all()
     print(json.dumps({"state": str(run.state), "tasks": sorted(
-        [t.task_id, t.map_index, str(t.state), t.try_number] for t in tis)}))
+        [t.task_id, t.map_index, str(t.state), t.try_number] for t in tis),
+        "labels": sorted(t.rendered_map_index for t in tis if t.rendered_map_index),
+        "events": {uri: extra for uri, extra in events}}))
 """
 
 
@@ -190,6 +197,14 @@ def test_dag_test_of_ingest_lands_into_a_temporary_warehouse(tmp_path, airflow_h
     assert loads == [("NY.GDP.MKTP.CD", "landed", 13_979), ("SP.POP.TOTL", "landed", 17_195),
                      ("SP.URB.TOTL.IN.ZS", "landed", 17_095)]
     assert japan == (126_261_000.0,)
+    # the grid labels each file's task with its outcome; the Asset event says what landed
+    assert run["labels"] == ["worldbank/NY.GDP.MKTP.CD b8df0451af89: landed 13,979 rows",
+                             "worldbank/SP.POP.TOTL 62ab92324e0b: landed 17,195 rows",
+                             "worldbank/SP.URB.TOTL.IN.ZS 95c50136a2a6: landed 17,095 rows"]
+    event = run["events"]["citywh://warehouse/raw/worldbank__indicator_values"]
+    assert event["rows_landed"] == 48_269
+    assert {f["key"]: f["rows"] for f in event["files"]} == {
+        "NY.GDP.MKTP.CD": 13_979, "SP.POP.TOTL": 17_195, "SP.URB.TOTL.IN.ZS": 17_095}
 
 
 def test_a_bad_batch_fails_at_once_names_file_row_and_expectation_and_keeps_the_good_data(
@@ -211,6 +226,8 @@ def test_a_bad_batch_fails_at_once_names_file_row_and_expectation_and_keeps_the_
     assert sorted(states[("validate_and_land", i)] for i in range(3)) == \
         [("failed", 1), ("success", 1), ("success", 1)]
     assert states[("announce", -1)][0] == "upstream_failed"
+    assert [label.split(": ")[-1] for label in bad["labels"]] == ["unchanged", "unchanged", "rejected"]
+    assert bad["events"] == {}
     expected = ("[worldbank] API_SP.URB.TOTL.IN.ZS_DS2_en_csv_v2_22447.csv: batch for "
                 "raw.worldbank__indicator_values failed validation (1 expectation(s)): "
                 "expect_column_values_to_be_between(column='value'")
