@@ -97,6 +97,9 @@ class AirflowStack:
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            # a throwaway stack on loopback: every visitor is admin, so a headless browser can
+            # open the UI (/auth/token/login sets its cookie); the REST client still gets a token
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
             "AIRFLOW__API__PORT": str(self.api_port),
@@ -147,6 +150,21 @@ class AirflowStack:
         return httpx.Client(base_url=f"{self.base_url}/api/v2", timeout=30,
                             headers={"Authorization": f"Bearer {self.token()}"})
 
+    def page_texts(self, paths: list[str], profile_root: Path) -> dict[str, str]:
+        """Each UI page as Debian's headless Chromium renders it, as plain text (rendered at once,
+        one browser per page)."""
+        chromium = shutil.which("chromium")
+        if chromium is None:
+            raise RuntimeError("chromium is not installed: `make chromium` (apt-get install -y chromium)")
+        browsers = {}
+        for n, path in enumerate(paths):
+            url = f"{self.base_url}/auth/token/login?next={self.base_url}{path}"
+            browsers[path] = subprocess.Popen(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 f"--user-data-dir={profile_root / f'chromium-{n}'}", "--virtual-time-budget=15000",
+                 "--dump-dom", url], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        return {path: _visible_text(browser.communicate(timeout=120)[0]) for path, browser in browsers.items()}
+
     def wait_for(self, condition, *, timeout: float, what: str, interval: float = 2.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -177,3 +195,11 @@ class AirflowStack:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+def _visible_text(dom: str) -> str:
+    import html
+    import re
+
+    dom = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", dom, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", dom)))

@@ -4,8 +4,10 @@ the Cosmos-rendered build, which publishes the serving file; marts are read back
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -135,3 +137,38 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
     assert "San Diego" in (report_dir / "citywh-report.html").read_text(encoding="utf-8")  # Yokohama's first sister city
     assert "influence_benchmark" in (report_dir / "dbt-docs.html").read_text(encoding="utf-8")  # publish wrote dbt's docs
     assert (report_dir / "data-docs" / "expectations" / "raw_worldbank__indicator_values.html").is_file()
+
+
+def test_the_ui_shows_logical_assets_dag_descriptions_and_a_no_change_run(airflow, tmp_path):
+    """After the build above, in a real headless browser: the Assets page lists the project's
+    logical Assets only (raw tables and the serving file, in their groups; none per dbt model),
+    every DAG's details show its description, and a run that finds nothing new says so: the
+    file's task reads "unchanged", announce is skipped, and no build follows."""
+    from ingest import catalog
+
+    with airflow.client() as client:
+        client.post("/dags/ingest_c40_gdp/dagRuns", json={"logical_date": None}).raise_for_status()
+
+        def rerun_done():
+            run = dag_runs(client, "ingest_c40_gdp")[0]
+            assert run["state"] != "failed", airflow.log_tail("scheduler")
+            return run if run["state"] == "success" else None
+
+        rerun = airflow.wait_for(rerun_done, timeout=300, what="the no-change ingest run", interval=3)
+        tasks = {t["task_id"]: t for t in task_instances(client, "ingest_c40_gdp", rerun["dag_run_id"])}
+        assert tasks["validate_and_land"]["rendered_map_index"].endswith(": unchanged")
+        assert tasks["announce"]["state"] == "skipped"
+        descriptions = {d["dag_id"]: d["description"] for d in client.get("/dags", params={"limit": 100}).json()["dags"]}
+        time.sleep(10)  # time for a build to be (wrongly) queued
+        assert len(dag_runs(client, "warehouse_build")) == 1
+
+    run_page = f"/dags/ingest_c40_gdp/runs/{quote(rerun['dag_run_id'], safe='')}"
+    pages = airflow.page_texts(["/assets", run_page, *(f"/dags/{d}/details" for d in descriptions)], tmp_path)
+    expected = {f"citywh_raw_{table}" for table in catalog.raw_tables()} | {"citywh_serving"}
+    assert set(re.findall(r"\bcitywh_(?:raw_\w+|serving)\b", pages["/assets"])) == expected
+    assert f"{len(expected)} Assets" in pages["/assets"] and "duckdb://" not in pages["/assets"]
+    assert " raw " in pages["/assets"] and " serving " in pages["/assets"]
+    for dag_id, description in descriptions.items():
+        assert description and f"Description {description}" in pages[f"/dags/{dag_id}/details"], dag_id
+    assert re.search(r"announce Skipped .* validate_and_land c40_gdp/C40_GPC_Database \w+: unchanged Success",
+                     pages[run_page]), pages[run_page][:2000]
