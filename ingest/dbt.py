@@ -68,7 +68,20 @@ def _in_home(settings: Settings):
     try:
         yield
     finally:
+        _close_duckdb()
         os.chdir(previous)
+
+
+def _close_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the process after a command. Kept, the
+    next command with the same (relative) path would reuse it, whichever home it is for; and the
+    writer file would stay open after the build."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:  # noqa: SLF001 - dbt-duckdb offers no public close
+        if DuckDBConnectionManager._ENV is not None:  # noqa: SLF001
+            DuckDBConnectionManager._ENV.close()  # noqa: SLF001
+            DuckDBConnectionManager._ENV = None  # noqa: SLF001
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from ingest import catalog
@@ -289,7 +290,7 @@ def test_a_redirect_to_another_scheme_is_refused(server, location, scheme):
                                              ("127.0.0.1/data.csv", "scheme-less")])
 def test_a_non_http_url_is_refused_without_a_request(monkeypatch, url, scheme):
     opened = []
-    monkeypatch.setattr(citywh_http.httpx, "Client", lambda *a, **k: opened.append(a) or pytest.fail(
+    monkeypatch.setattr(httpx, "Client", lambda *a, **k: opened.append(a) or pytest.fail(
         "a client was opened for a URL that must be refused"))
     error, took = refused(download, SOURCE, url, attempts=10, timeout=30)
     assert_names(error, SOURCE, url, f"refusing a {scheme} URL: only http(s) is fetched")

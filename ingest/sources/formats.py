@@ -67,6 +67,31 @@ def _first_bad_csv_line(content: bytes, separator: str, quote_char: str | None) 
     return None, None
 
 
+# One CSV field that Python's csv module (excel dialect) and polars read alike: unquoted with no
+# quote, comma, line break or NUL; or quoted, "" for a quote, with no line break.
+_PLAIN_FIELD = r'(?:[^",\n\r\x00]*|"(?:[^"\n\r\x00]|"")*")'
+
+
+def plain_csv(text: str, width: int) -> tuple[list[str], pl.DataFrame] | None:
+    """(header, rows) of a comma-separated text exactly as csv.reader reads it, read by polars:
+    `width` cells a row, "" where empty, row i from line i + 2. Only when every line is plainly
+    one record of `width` fields (no blank line, no line break inside quotes, no stray quote, no
+    carriage return, no field over the csv module's size limit); None otherwise, for the caller's
+    csv-module reader to decide and name what is wrong."""
+    first, _, body = text.partition("\n")
+    if not body or "\r" in text or body.startswith("\ufeff"):  # polars would drop a BOM there
+        return None
+    lines = pl.Series([first, *body.removesuffix("\n").split("\n")])
+    plain = lines.str.contains(f"^{_PLAIN_FIELD}(?:,{_PLAIN_FIELD}){{{width - 1}}}$")
+    if not plain.all() or (lines == "").any() or lines.str.len_chars().max() > csv.field_size_limit():
+        return None
+    rows = pl.read_csv(body.encode(), has_header=False, infer_schema=False,
+                       new_columns=[f"column_{i}" for i in range(width)])
+    if rows.height != lines.len() - 1:
+        return None
+    return next(csv.reader([first])), rows.with_columns(pl.all().fill_null(""))
+
+
 def excel_sheet(path: Path, source: str, sheet: str, *, grid: bool = False, required: bool = True,
                 columns: list[str] | tuple[str, ...] = ()) -> pl.DataFrame | None:
     """One sheet of an .xlsx or legacy .xls workbook (calamine, through fastexcel), every cell as

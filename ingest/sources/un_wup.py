@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ingest.errors import FetchError, ParseError
@@ -102,22 +103,22 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
     if data.is_empty():
         raise fail("no agglomeration rows below the header", row=HEADER_EXCEL_ROW + 1)
 
-    def numeric(column: str, dtype, label: str) -> None:
+    def numeric(labels: dict[str, str], dtype) -> None:
+        """Columns (-> their header label) as numbers of dtype, in one pass; the first column that
+        holds text (or NaN, inf) is refused at its first such row."""
         nonlocal data
-        data = data.with_columns(pl.col(column).str.strip_chars().alias(f"_{column}"))
-        parsed = pl.col(f"_{column}").cast(pl.Float64, strict=False)
-        bad = data.filter(parsed.is_null() | ~parsed.is_finite())  # text, or NaN / inf
-        if bad.height:
-            row = bad.row(0, named=True)
-            raise fail(f"{label} {row[column]!r} is not a number", row=row["excel_row"], field=label)
-        data = data.with_columns(parsed.cast(dtype).alias(column)).drop(f"_{column}")
+        parsed = data.select(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in labels)
+        flagged = parsed.select((pl.all().is_null() | ~pl.all().is_finite()).any()).row(0)
+        for (column, label), flag in zip(labels.items(), flagged, strict=True):
+            if flag:  # text, or NaN / inf
+                row = data.filter(parsed[column].is_null() | ~parsed[column].is_finite()).row(0, named=True)
+                raise fail(f"{label} {row[column]!r} is not a number", row=row["excel_row"], field=label)
+        data = data.with_columns(parsed.select(pl.all().cast(dtype)).get_columns())
 
-    numeric("country_m49", pl.Int32, "Country Code")
-    numeric("city_code", pl.Int32, "City Code")
-    numeric("latitude", pl.Float64, "Latitude")
-    numeric("longitude", pl.Float64, "Longitude")
-    for column, year in year_of_column.items():
-        numeric(column, pl.Float64, str(year))
+    numeric({"country_m49": "Country Code"}, pl.Int32)
+    numeric({"city_code": "City Code"}, pl.Int32)
+    numeric({"latitude": "Latitude", "longitude": "Longitude",
+             **{column: str(year) for column, year in year_of_column.items()}}, pl.Float64)
     duplicated = data.filter(pl.col("city_code").is_duplicated())
     if duplicated.height:
         raise fail(f"City Code {duplicated['city_code'][0]} appears on more than one row "
@@ -136,15 +137,26 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
     data = data.with_columns(note_text=pl.col("note_ids").list.eval(
         pl.element().replace_strict(notes, default=None, return_dtype=pl.String)).list.join(" | "))
 
-    long = data.unpivot(index=["excel_row", *id_names[1:], "note_ids", "note_text"],
-                        on=list(year_of_column), variable_name="year_column",
-                        value_name="population_thousands")
-    return long.with_columns(
-        file_code=pl.lit(file_code),
-        year=pl.col("year_column").replace_strict(year_of_column, return_dtype=pl.Int32),
-        population=(pl.col("population_thousands") * 1000).round(0).cast(pl.Int64),
+    data = data.with_columns(  # per city, before there is a row per year
         note_text=pl.when(pl.col("note_text") == "").then(None).otherwise(pl.col("note_text")),
         country_name=pl.col("country_name").str.strip_chars(),
-        city_name=pl.col("city_name").str.strip_chars(),
+        city_name=pl.col("city_name").str.strip_chars())
+    index = ["excel_row", *id_names[1:], "note_ids", "note_text"]
+    years = list(year_of_column.values())
+    if years == sorted(set(years)):
+        # one row per (city, year) made in the final order (city codes are unique, years rise
+        # along the columns): the sort below then finds it sorted, 10x faster than unpivot's order
+        wide = data.sort("city_code")
+        long = wide.select(index)[np.repeat(np.arange(wide.height), len(years))].with_columns(
+            year=pl.Series(np.tile(np.array(years, dtype=np.int32), wide.height)),
+            # row-major: city by city, its years in column order (finite numbers, no nulls: checked)
+            population_thousands=pl.Series(wide.select(list(year_of_column)).to_numpy().ravel()))
+    else:
+        long = data.unpivot(index=index, on=list(year_of_column), variable_name="year_column",
+                            value_name="population_thousands") \
+            .with_columns(year=pl.col("year_column").replace_strict(year_of_column, return_dtype=pl.Int32))
+    return long.with_columns(
+        file_code=pl.lit(file_code),
+        population=(pl.col("population_thousands") * 1000).round(0).cast(pl.Int64),
     ).with_columns(is_projection=pl.col("year") >= FIRST_PROJECTION_YEAR) \
         .select(list(SCHEMA)).cast(SCHEMA).sort(["city_code", "year"])

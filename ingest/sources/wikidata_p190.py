@@ -62,12 +62,10 @@ def fetch_twinnings(spec: SnapshotSpec) -> bytes:
 
 def parse_twinnings(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     file, content = str(path), path.read_bytes()
-    rows = {"p190_2016": _parse_2016, "p190_eu_2017": _parse_eu_2017,
-            "p190_query_ui": _parse_query_ui, "p190_live": _parse_live}[spec.key](content, file)
-    if not rows:
+    frame = {"p190_2016": _parse_2016, "p190_eu_2017": _parse_eu_2017,
+             "p190_query_ui": _parse_query_ui, "p190_live": _parse_live}[spec.key](content, file)
+    if not frame.height:
         raise ParseError(NAME, file, "no twinning pairs in the file")
-    frame = pl.DataFrame(rows, schema={k: v for k, v in TWINNINGS.items() if k != "snapshot"},
-                         orient="row" if isinstance(rows[0], tuple) else None)
     # P190 says "twinned administrative body": never whether sister, partner or friendship
     frame = frame.with_columns(snapshot=pl.lit(spec.key), relation_type=pl.lit("unspecified"))
     self_pairs = frame.filter((pl.col("city_qid") == pl.col("twin_qid")) & pl.col("city_qid").is_not_null())
@@ -76,6 +74,20 @@ def parse_twinnings(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
                          row=self_pairs["source_row"][0])
     return frame.unique(["city_qid", "city_label", "city_country", "twin_qid", "twin_label", "twin_country"],
                         keep="first", maintain_order=True).select(list(TWINNINGS)).cast(TWINNINGS)
+
+
+EDGE_SCHEMA = {k: v for k, v in TWINNINGS.items() if k != "snapshot"}
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=EDGE_SCHEMA)
+
+
+def _edges(**columns: pl.Series | list) -> pl.DataFrame:
+    """The frame _frame makes of rows holding only `columns` (every other column null)."""
+    given = pl.DataFrame(columns)
+    return given.select(pl.col(c) if c in columns else pl.lit(None, t).alias(c)
+                        for c, t in EDGE_SCHEMA.items()).cast(EDGE_SCHEMA)
 
 
 def _empty_side() -> dict:
@@ -87,9 +99,27 @@ def _row(number: int, city: dict, twin: dict, since: int | None = None, until: i
             "relation_type": None, "since_year": since, "until_year": until, "source_row": number}
 
 
-def _parse_2016(content: bytes, file: str) -> list[dict]:
+# what str.splitlines breaks lines at, besides "\n"
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _parse_2016(content: bytes, file: str) -> pl.DataFrame:
+    """Vectorized when every line is exactly "Q<digits><TAB>Q<digits>"; else row by row, which
+    names the bad line."""
+    text = content.decode("utf-8")
+    if _OTHER_LINE_BREAKS.search(text):
+        return _frame(_parse_2016_rows(text, file))
+    lines = pl.Series(text.removesuffix("\n").split("\n"))
+    if not lines.str.contains(r"^Q[0-9]+\tQ[0-9]+$").all():
+        return _frame(_parse_2016_rows(text, file))
+    pair = lines.str.split_exact("\t", 1).struct.unnest()
+    return _edges(city_qid=pair["field_0"], twin_qid=pair["field_1"],
+                  source_row=pl.int_range(1, len(lines) + 1, eager=True))
+
+
+def _parse_2016_rows(text: str, file: str) -> list[dict]:
     rows = []
-    for number, line in enumerate(content.decode("utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         parts = line.strip().split("\t")
         if len(parts) != 2 or not all(p.startswith("Q") and p[1:].isdigit() for p in parts):
             raise ParseError(NAME, file, "expected 'QID<TAB>QID'", row=number)
@@ -97,33 +127,58 @@ def _parse_2016(content: bytes, file: str) -> list[dict]:
     return rows
 
 
-def _parse_eu_2017(content: bytes, file: str) -> list[dict]:
+def _parse_eu_2017(content: bytes, file: str) -> pl.DataFrame:
     try:
         frame = pl.read_csv(io.BytesIO(content), separator="\t", infer_schema=False, quote_char=None)
     except pl.exceptions.PolarsError as exc:
         raise ParseError(NAME, file, f"malformed TSV ({exc})") from exc
     if frame.columns != EU_2017_HEADER:
         raise ParseError(NAME, file, f"header {frame.columns}, expected {EU_2017_HEADER}", row=1)
-    rows = []
-    for number, r in enumerate(frame.iter_rows(named=True), start=2):
-        if not r["origincityLabel"] or not r["sistercityLabel"]:
-            raise ParseError(NAME, file, "pair without a city label", row=number, field="sistercityLabel")
-        rows.append(_row(number,
-                         {**_empty_side(), "label": r["origincityLabel"], "country": r["origincountry"],
-                          "latitude": _float(r["originlat"]), "longitude": _float(r["originlong"])},
-                         {**_empty_side(), "label": r["sistercityLabel"],
-                          "country": r["destination_countryLabel"],
-                          "latitude": _float(r["destinationlat"]), "longitude": _float(r["destinationlong"])}))
-    return rows
+    unlabelled = frame.select(pl.any_horizontal(pl.col(c).fill_null("") == "" for c in
+                                                ("origincityLabel", "sistercityLabel")).arg_true().first()).item()
+    if unlabelled is not None:  # the n-th row (from 2), as the file's line when no line is blank
+        raise ParseError(NAME, file, "pair without a city label", row=unlabelled + 2, field="sistercityLabel")
+    return _edges(city_label=frame["origincityLabel"], city_country=frame["origincountry"],
+                  city_latitude=_floats(frame["originlat"]), city_longitude=_floats(frame["originlong"]),
+                  twin_label=frame["sistercityLabel"], twin_country=frame["destination_countryLabel"],
+                  twin_latitude=_floats(frame["destinationlat"]), twin_longitude=_floats(frame["destinationlong"]),
+                  source_row=pl.int_range(2, frame.height + 2, eager=True))
 
 
-def _parse_query_ui(content: bytes, file: str) -> list[dict]:
+def _parse_query_ui(content: bytes, file: str) -> pl.DataFrame:
     try:
         items = json.loads(content)
     except ValueError as exc:
         raise ParseError(NAME, file, f"not JSON ({exc})") from exc
     if not isinstance(items, list):
         raise ParseError(NAME, file, "expected the query UI's JSON list of {item, sistercity, ...}")
+    fields = _query_ui_fields(items)
+    if fields is None:  # not plainly good: row by row, naming the bad element
+        return _frame(_parse_query_ui_rows(items, file))
+    return _edges(city_qid=_qids(fields["item"]), city_label=fields["itemLabel"],
+                  twin_qid=_qids(fields["sistercity"]), twin_label=fields["sistercityLabel"],
+                  source_row=pl.int_range(1, len(items) + 1, eager=True))
+
+
+def _query_ui_fields(items: list) -> dict[str, pl.Series] | None:
+    """The elements' four fields as text columns; None unless every element is an object with
+    "item" and "sistercity" and every value is text (or null)."""
+    if not all(type(item) is dict and "item" in item and "sistercity" in item for item in items):
+        return None
+    try:
+        return {f: pl.Series([item.get(f) for item in items], dtype=pl.String, strict=True)
+                for f in ("item", "itemLabel", "sistercity", "sistercityLabel")}
+    except TypeError:
+        return None
+
+
+def _qids(uris: pl.Series) -> pl.Series:
+    """wikidata.qid over a column."""
+    prefix = wikidata.ENTITY_PREFIX
+    return pl.select(pl.when(uris.str.starts_with(prefix)).then(uris.str.strip_prefix(prefix))).to_series()
+
+
+def _parse_query_ui_rows(items: list, file: str) -> list[dict]:
     rows = []
     for number, item in enumerate(items, start=1):
         missing = [k for k in ("item", "sistercity") if k not in item]
@@ -137,7 +192,7 @@ def _parse_query_ui(content: bytes, file: str) -> list[dict]:
     return rows
 
 
-def _parse_live(content: bytes, file: str) -> list[dict]:
+def _parse_live(content: bytes, file: str) -> pl.DataFrame:
     rows = []
     bindings = wikidata.parse_bindings(content, source=NAME, file=file,
                                        required=("city", "cityLabel", "twin", "twinLabel"))
@@ -149,13 +204,25 @@ def _parse_live(content: bytes, file: str) -> list[dict]:
                           "country": b.get(f"{side}Country"), "latitude": latitude,
                           "longitude": longitude, "geonameid": b.get(f"{side}Geonames")})
         rows.append(_row(number, *sides, since=_year(b.get("start")), until=_year(b.get("end"))))
-    return rows
+    return _frame(rows)
 
 
 def _year(value: str | None) -> int | None:
     """The year of a WDQS dateTime ("1957-10-29T00:00:00Z", "+1957-01-01T00:00:00Z")."""
     match = re.match(r"^\+?(\d{4})-", value or "")
     return int(match[1]) if match else None
+
+
+_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"  # what float() and polars parse alike
+
+
+def _floats(values: pl.Series) -> pl.Series:
+    """_float over a column: polars parses the plain decimals, _float the rest (blank, "inf",
+    "1_000", junk: few, so once per distinct value)."""
+    plain = values.str.contains(_NUMBER).fill_null(False)
+    others = {v: _float(v) for v in values.filter(~plain).unique().to_list() if v is not None}
+    return pl.select(pl.when(plain).then(values.cast(pl.Float64, strict=False))
+                     .otherwise(values.replace_strict(others, default=None, return_dtype=pl.Float64))).to_series()
 
 
 def _float(value: str | None) -> float | None:

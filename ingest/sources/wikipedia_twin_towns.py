@@ -85,6 +85,7 @@ from ingest.errors import FetchError, ParseError
 from ingest.http import download_checked
 from ingest import catalog
 from ingest.sources.base import SnapshotSpec, schema_of
+from ingest.sources.formats import plain_csv
 
 NAME = "wikipedia_twin_towns"
 SCHEMA = schema_of("wikipedia_twin_towns__pairs")
@@ -191,14 +192,13 @@ def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
     if not content.strip():
         raise ParseError(NAME, file, "the file is empty")
     if spec.key == "live_pages":
-        rows = _parse_live(content, file)
+        frame = _frame(_parse_live(content, file))
     elif spec.key in HEADERS:
-        rows = _parse_csv(content, file, HEADERS[spec.key])
+        frame = _parse_csv(content, file, HEADERS[spec.key])
     else:
         raise ParseError(NAME, file, f"unknown snapshot {spec.key!r}")
-    if not rows:
+    if not frame.height:
         raise ParseError(NAME, file, "no twinning pairs in the file")
-    frame = pl.DataFrame(rows, schema={k: v for k, v in SCHEMA.items() if k != "snapshot"})
     frame = frame.with_columns(snapshot=pl.lit(spec.key)).select(list(SCHEMA)).cast(SCHEMA)
     # exact duplicates (same pair, same coordinates; the page it is on aside): keep the first
     data = [c for c in SCHEMA if c not in ("snapshot", "list_page", "source_row")]
@@ -282,7 +282,80 @@ def _same_place(city: dict, twin: dict) -> bool:
     return (city["label"], city["country"]) == (twin["label"], twin["country"])
 
 
-def _parse_csv(content: bytes, file: str, header: list[str]) -> list[dict]:
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={k: v for k, v in SCHEMA.items() if k != "snapshot"})
+
+
+def _parse_csv(content: bytes, file: str, header: list[str]) -> pl.DataFrame:
+    """The pairs of a CSV file: vectorized when every line is plainly well-formed and every row
+    passes its checks; otherwise the row-by-row reader, which names the bad line and field."""
+    frame = _parse_csv_fast(content, header)
+    return frame if frame is not None else _frame(_parse_csv_rows(content, file, header))
+
+
+_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"  # what float() and polars parse alike
+_SPACES = r"[\s\x1c-\x1f]+"  # Python's \s (and str.strip) also count \x1c-\x1f, Rust's do not
+
+
+def _cleaned(column: str) -> pl.Expr:
+    """_clean as an expression: whitespace runs to one space, stripped."""
+    return pl.col(column).str.replace_all(_SPACES, " ").str.strip_chars(" ")
+
+
+def _parse_csv_fast(content: bytes, header: list[str]) -> pl.DataFrame | None:
+    """_parse_csv_rows' result computed with polars, or None when any line or row is not plainly
+    good (the row-by-row reader then decides, and names the problem)."""
+    if _looks_like_html(content):
+        return None
+    try:
+        plain = plain_csv(content.decode("utf-8-sig"), len(header))
+    except UnicodeDecodeError:
+        return None
+    if plain is None or [_clean(c) for c in plain[0]] != header:
+        return None
+    raw = plain[1].rename(dict(zip(plain[1].columns, header, strict=True)))
+    raw = raw.with_columns(_cleaned(c).alias(c) for c in header)
+    sides = [_side_exprs([f for f in header if f.endswith(n)], prefix)
+             for n, prefix in (("1", "city_"), ("2", "twin_"))]
+    frame = raw.select(*(e for side in sides for e in side),
+                       list_page=pl.lit(None, pl.String), source_row=pl.int_range(2, raw.height + 2))
+    checks = [pl.col(f"{p}label") != "" for p in ("city_", "twin_")] + \
+             [pl.col(f"{p}country").is_not_null() for p in ("city_", "twin_")]
+    if len(header) == 8:
+        for p in ("city_", "twin_"):
+            lat, lng = pl.col(f"{p}latitude"), pl.col(f"{p}longitude")
+            checks += [lat.is_null() == lng.is_null(), lat.is_null() | (lat.is_finite() & (lat.abs() <= 90)),
+                       lng.is_null() | (lng.is_finite() & (lng.abs() <= 180))]
+    if not frame.select(pl.all_horizontal(checks).all()).item():
+        return None
+    same_place = (pl.col("city_label") == pl.col("twin_label")) & (pl.col("city_country") == pl.col("twin_country"))
+    return frame.filter(~same_place).cast({k: v for k, v in SCHEMA.items() if k != "snapshot"})
+
+
+def _side_exprs(fields: list[str], prefix: str) -> list[pl.Expr]:
+    """_side as expressions over cleaned fields: label, country repaired as repair_country does
+    (null when it cannot be), and (geocoded) the point, null where blank; a coordinate that is
+    not a plain number is left as NaN to be refused."""
+    label, country = pl.col(fields[0]), pl.col(fields[1])
+    names = pl.Series(sorted(country_names()), dtype=pl.String)
+    parts = label.str.extract_groups(r"^(.*), (.*)$")  # rpartition(", ")
+    head, tail = parts.struct.field("1"), parts.struct.field("2")
+    split = head.fill_null("").ne("") & tail.is_in(names).fill_null(False)
+    exprs = [pl.when(country != "").then(label).when(split).then(head).otherwise(label).alias(f"{prefix}label"),
+             pl.when(country != "").then(country).when(split).then(tail)
+             .when(label.is_in(names)).then(label).otherwise(None).alias(f"{prefix}country")]
+    for field, name in zip(fields[2:] or (None, None), ("latitude", "longitude"), strict=True):
+        if field is None:
+            exprs.append(pl.lit(None, pl.Float64).alias(f"{prefix}{name}"))
+            continue
+        value = pl.col(field)
+        exprs.append(pl.when(value == "").then(None)
+                     .when(value.str.contains(_NUMBER)).then(value.cast(pl.Float64, strict=False))
+                     .otherwise(float("nan")).alias(f"{prefix}{name}"))
+    return exprs
+
+
+def _parse_csv_rows(content: bytes, file: str, header: list[str]) -> list[dict]:
     if _looks_like_html(content):
         raise ParseError(NAME, file, "the file is an HTML page, not CSV", row=1)
     try:
