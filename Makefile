@@ -41,8 +41,8 @@ report: install
 manifest: install
 	$(UV) run --no-sync citywh manifest
 
-benchmark: install
-	$(UV) run --no-sync citywh benchmark --builds 3
+benchmark: install postgres-server
+	$(UV) run --no-sync citywh benchmark --builds 3 --airflow
 
 status:
 	$(UV) run --no-sync citywh status

@@ -82,11 +82,14 @@ def manifest() -> None:
 
 @app.command()
 def benchmark(builds: int = typer.Option(0, "--builds", help="Also time this many cold builds, each "
-                                         "in a fresh home, and a no-change rerun after each.")) -> None:
+                                         "in a fresh home, and a no-change rerun after each."),
+              airflow: bool = typer.Option(False, "--airflow", help="Also run every DAG in a real local "
+                                           "Airflow and compare warehouse_build with `citywh build`.")) -> None:
     """Print DAG parse times and the pipeline's speed ratios (no assertions; see ingest/benchmark.py)."""
     from ingest import benchmark as bench
 
-    bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True), builds=builds)
+    bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True), builds=builds,
+              airflow=airflow)
 
 
 @app.command()

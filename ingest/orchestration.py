@@ -177,7 +177,8 @@ def warehouse_build_dag(*, doc_md: str):
                                        exclude=["resource_type:exposure"], emit_datasets=False),
             # Watcher mode: one producer task runs a single `dbt build` (as `citywh build` does,
             # with the profile's threads) and holds the writer slot; every node's task is a sensor
-            # that turns green or red with that node's result in the build. A node task's retry
+            # that turns green or red with that node's result in the build (the producer's
+            # priority weight puts it first in the queue). A node task's retry
             # runs its node alone (ExecutionMode.LOCAL); DuckDB's file lock refuses a second
             # writer rather than let two write, and the task retries.
             execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
@@ -185,7 +186,11 @@ def warehouse_build_dag(*, doc_md: str):
                                              setup_operator_args={"pool": WRITER_POOL}),
             operator_args={"install_deps": False,
                            "env": {"CITYWH_WAREHOUSE_PATH": str(settings().warehouse_path)},
-                           "append_env": True, "poke_interval": 2},
+                           "append_env": True, "poke_interval": 2,
+                           # a sensor that defers starts twice (defer, resume): on a small worker
+                           # those task starts starve the producer's dbt build of CPU. Polling,
+                           # a sensor starts once and sleeps between pokes.
+                           "deferrable": False},
             default_args={**DEFAULT_ARGS, "retries": 1, "retry_delay": timedelta(seconds=30),
                           "retry_exponential_backoff": False},
         )

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
-from airflow_stack import AirflowStack, Postgres, postgres_bindir
+from ingest.devstack import AirflowStack, Postgres, postgres_bindir
 
 pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
 
@@ -37,70 +37,25 @@ def airflow(tmp_path_factory, bundle_dir):
         postgres.stop()
 
 
-def dag_runs(client, dag_id: str) -> list[dict]:
-    response = client.get(f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after"})
-    response.raise_for_status()
-    return response.json()["dag_runs"]
-
-
-def task_instances(client, dag_id: str, run_id: str) -> list[dict]:
-    """Every task instance of the run (the API hands out at most 100 per page)."""
-    found: list[dict] = []
-    while True:
-        page = client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
-                          params={"limit": 100, "offset": len(found)})
-        page.raise_for_status()
-        body = page.json()
-        found += body["task_instances"]
-        if not body["task_instances"] or len(found) >= body["total_entries"]:
-            return found
-
-
 def test_ingest_dags_trigger_the_build_that_publishes(airflow):
     """Five sources land while the build is paused (no build runs; their Asset events wait); then
     the build is unpaused and the World Bank ingest is triggered: one build runs, on the events of
     the runs triggered here, and none of a cron schedule."""
     first, last = INGEST_DAGS[1:], INGEST_DAGS[0]
     with airflow.client() as client:
-        airflow.wait_for(
-            lambda: {d["dag_id"] for d in client.get("/dags", params={"limit": 100}).json()["dags"]}
-            >= {*INGEST_DAGS, "warehouse_build"},
-            timeout=300, what="the dag-processor to parse every DAG")
+        airflow.wait_for_dags(client, [*INGEST_DAGS, "warehouse_build"])
         assert client.get("/importErrors").json()["total_entries"] == 0
         started = time.monotonic()
-
-        def trigger_and_wait(dag_ids):
-            for dag_id in dag_ids:
-                client.patch(f"/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
-                client.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None}).raise_for_status()
-
-            def finished():
-                states = {d: (dag_runs(client, d) or [{}])[0].get("state") for d in dag_ids}
-                failed = [d for d, s in states.items() if s == "failed"]
-                assert not failed, f"ingest DAG(s) failed: {failed}\n{airflow.log_tail('scheduler')}"
-                return all(s == "success" for s in states.values())
-
-            airflow.wait_for(finished, timeout=900, what=f"the runs of {dag_ids}", interval=5)
-
-        trigger_and_wait(first)
-        assert dag_runs(client, "warehouse_build") == []  # paused: no build ran (their events wait)
+        airflow.trigger_and_wait(client, first)
+        assert airflow.dag_runs(client, "warehouse_build") == []  # paused: no build ran (their events wait)
         client.patch("/dags/warehouse_build", json={"is_paused": False}).raise_for_status()
-        trigger_and_wait([last])
-
-        def build_published():
-            runs = dag_runs(client, "warehouse_build")
-            assert not any(r["state"] == "failed" for r in runs), \
-                f"warehouse_build failed: {runs}\n{airflow.log_tail('scheduler')}"
-            # asset-triggered, not triggered by hand; done once no further run is queued
-            return runs and all(r["state"] == "success" for r in runs) and \
-                all(r["run_type"] == "asset_triggered" for r in runs)
-
-        airflow.wait_for(build_published, timeout=1800, what="warehouse_build to publish", interval=10)
+        airflow.trigger_and_wait(client, [last])
+        airflow.wait_for_build(client)  # asset-triggered, not by hand; done once no further run is queued
         # one run per ingest DAG, the one triggered here (no cron run: CITYWH_SCHEDULES=off)
-        runs = {dag_id: dag_runs(client, dag_id) for dag_id in INGEST_DAGS}
+        runs = {dag_id: airflow.dag_runs(client, dag_id) for dag_id in INGEST_DAGS}
         assert {dag_id: [r["run_type"] for r in found] for dag_id, found in runs.items()} == \
             {dag_id: ["manual"] for dag_id in INGEST_DAGS}
-        (build,) = dag_runs(client, "warehouse_build")
+        (build,) = airflow.dag_runs(client, "warehouse_build")
         # the one build was triggered by the Asset events of the runs triggered here over REST: the
         # World Bank run that released it, and the five whose events waited while it was paused
         events = client.get(f"/dags/warehouse_build/dagRuns/{build['dag_run_id']}/upstreamAssetEvents")
@@ -109,7 +64,7 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
         triggered_here = {(dag_id, found[0]["dag_run_id"]) for dag_id, found in runs.items()}
         assert ("ingest_worldbank", runs["ingest_worldbank"][0]["dag_run_id"]) in sources
         assert sources <= triggered_here, sources - triggered_here
-        tasks = task_instances(client, "warehouse_build", build["dag_run_id"])
+        tasks = airflow.task_instances(client, "warehouse_build", build["dag_run_id"])
         assert {t["state"] for t in tasks} == {"success"}
         assert {"prepare_raw_tables", "dbt.dbt_producer_watcher",
                 "dbt.models.marts.influence.city_influence.run",
@@ -150,17 +105,17 @@ def test_the_ui_shows_logical_assets_dag_descriptions_and_a_no_change_run(airflo
         client.post("/dags/ingest_c40_gdp/dagRuns", json={"logical_date": None}).raise_for_status()
 
         def rerun_done():
-            run = dag_runs(client, "ingest_c40_gdp")[0]
+            run = airflow.dag_runs(client, "ingest_c40_gdp")[0]
             assert run["state"] != "failed", airflow.log_tail("scheduler")
             return run if run["state"] == "success" else None
 
         rerun = airflow.wait_for(rerun_done, timeout=300, what="the no-change ingest run", interval=3)
-        tasks = {t["task_id"]: t for t in task_instances(client, "ingest_c40_gdp", rerun["dag_run_id"])}
+        tasks = {t["task_id"]: t for t in airflow.task_instances(client, "ingest_c40_gdp", rerun["dag_run_id"])}
         assert tasks["validate_and_land"]["rendered_map_index"].endswith(": unchanged")
         assert tasks["announce"]["state"] == "skipped"
         descriptions = {d["dag_id"]: d["description"] for d in client.get("/dags", params={"limit": 100}).json()["dags"]}
         time.sleep(10)  # time for a build to be (wrongly) queued
-        assert len(dag_runs(client, "warehouse_build")) == 1
+        assert len(airflow.dag_runs(client, "warehouse_build")) == 1
 
     run_page = f"/dags/ingest_c40_gdp/runs/{quote(rerun['dag_run_id'], safe='')}"
     pages = airflow.page_texts(["/assets", run_page, *(f"/dags/{d}/details" for d in descriptions)], tmp_path)

@@ -1,8 +1,8 @@
-"""A real, local Airflow for the end-to-end test: PostgreSQL from Debian's binaries on a loopback
-port, `airflow db migrate`, then api-server, scheduler, dag-processor and triggerer (the dbt
-node tasks are deferrable sensors; LocalExecutor) on this
-repository's dags/. Every process it starts is recorded by PID and stopped on exit, on failure too.
-"""
+"""A real, local Airflow for the end-to-end test and `citywh benchmark --airflow`: PostgreSQL from
+Debian's binaries on a loopback port, `airflow db migrate`, then api-server, scheduler,
+dag-processor and triggerer (the dbt node tasks are deferrable sensors; LocalExecutor) on this
+repository's dags/, and the REST calls that drive it. Every process it starts is recorded by PID
+and stopped on exit, on failure too. Development tooling: nothing in the pipeline imports it."""
 
 from __future__ import annotations
 
@@ -149,6 +149,54 @@ class AirflowStack:
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=f"{self.base_url}/api/v2", timeout=30,
                             headers={"Authorization": f"Bearer {self.token()}"})
+
+    def dag_runs(self, client, dag_id: str) -> list[dict]:
+        """The DAG's runs, the latest first."""
+        response = client.get(f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after"})
+        response.raise_for_status()
+        return response.json()["dag_runs"]
+
+    def task_instances(self, client, dag_id: str, run_id: str) -> list[dict]:
+        """Every task instance of the run (the API hands out at most 100 per page)."""
+        found: list[dict] = []
+        while True:
+            page = client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                              params={"limit": 100, "offset": len(found)})
+            page.raise_for_status()
+            body = page.json()
+            found += body["task_instances"]
+            if not body["task_instances"] or len(found) >= body["total_entries"]:
+                return found
+
+    def wait_for_dags(self, client, dag_ids, timeout: float = 300) -> None:
+        self.wait_for(lambda: {d["dag_id"] for d in client.get("/dags", params={"limit": 100}).json()["dags"]}
+                      >= set(dag_ids), timeout=timeout, what="the dag-processor to parse every DAG")
+
+    def trigger_and_wait(self, client, dag_ids, timeout: float = 900) -> None:
+        """Unpause and trigger each DAG, then wait until the latest run of each succeeded."""
+        for dag_id in dag_ids:
+            client.patch(f"/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+            client.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None}).raise_for_status()
+
+        def finished():
+            states = {d: (self.dag_runs(client, d) or [{}])[0].get("state") for d in dag_ids}
+            failed = [d for d, s in states.items() if s == "failed"]
+            if failed:
+                raise RuntimeError(f"DAG run(s) failed: {failed}\n{self.log_tail('scheduler')}")
+            return all(s == "success" for s in states.values())
+
+        self.wait_for(finished, timeout=timeout, what=f"the runs of {list(dag_ids)}", interval=3)
+
+    def wait_for_build(self, client, timeout: float = 1800) -> dict:
+        """The asset-triggered warehouse_build run, once every queued one succeeded."""
+        def published():
+            runs = self.dag_runs(client, "warehouse_build")
+            if any(r["state"] == "failed" for r in runs):
+                raise RuntimeError(f"warehouse_build failed: {runs}\n{self.log_tail('scheduler')}")
+            return runs if runs and all(r["state"] == "success" for r in runs) and \
+                all(r["run_type"] == "asset_triggered" for r in runs) else None
+
+        return self.wait_for(published, timeout=timeout, what="warehouse_build to publish", interval=3)[0]
 
     def page_texts(self, paths: list[str], profile_root: Path) -> dict[str, str]:
         """Each UI page as Debian's headless Chromium renders it, as plain text (rendered at once,
