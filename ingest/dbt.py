@@ -164,11 +164,14 @@ def catalog_macros() -> str:
 
 
 def write_catalog_artifacts() -> None:
-    """Write the generated dbt files (git-ignored) when they differ, so partial parsing holds."""
+    """Write the generated dbt files (git-ignored) when they differ, so partial parsing holds;
+    by rename, so that a dbt parsing at the same time (another process) never reads half a file."""
     import yaml
 
     for path, text in ((GENERATED_SOURCES, f"# {GENERATED_HEADER}\n"
                         + yaml.safe_dump(catalog_sources_yml(), sort_keys=False, width=100)),
                        (GENERATED_MACROS, catalog_macros())):
         if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+            staging = path.with_name(f".{path.name}.{os.getpid()}")
+            staging.write_text(text)
+            os.replace(staging, path)

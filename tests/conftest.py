@@ -23,12 +23,17 @@ BUNDLE_DIR = (REPO_ROOT.parent / "shared" / "snapshots").resolve()
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest(tmp_path_factory) -> Path:
-    """The manifest the build DAG renders from, rebuilt once per session so it matches the models."""
-    from ingest.config import Settings
+    """The manifest the build DAG renders from, rebuilt once per session so it matches the models
+    (once per pytest-xdist worker, one at a time: they share dbt_project/target/)."""
+    from filelock import FileLock
+
+    from ingest.config import DBT_MANIFEST_PATH, Settings
     from ingest.dbt import build_manifest
 
     home = tmp_path_factory.mktemp("manifest-home")
-    return build_manifest(Settings(home=home, bundle_dir=BUNDLE_DIR, fetch_mode="offline"))
+    DBT_MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(DBT_MANIFEST_PATH.parent / ".manifest.lock"):
+        return build_manifest(Settings(home=home, bundle_dir=BUNDLE_DIR, fetch_mode="offline"))
 
 
 @pytest.fixture(scope="session")
