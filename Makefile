@@ -28,12 +28,16 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	    echo "could not install chromium: tests/test_report.py will fail"; }
 
+# Test files run in parallel workers (pytest-xdist, one file per worker: a file's module fixtures,
+# such as the Airflow stack or the built warehouse, are built once). TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 3
+
 test: install postgres-server chromium
-	$(UV) run --no-sync pytest
+	$(UV) run --no-sync pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The inner loop: everything but the tests marked slow (whole builds, Airflow, the bad-input corpus).
 test-quick: install chromium
-	$(UV) run --no-sync pytest -m "not slow"
+	$(UV) run --no-sync pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile
 
 report: install
 	$(UV) run --no-sync citywh report
