@@ -43,18 +43,17 @@ def acquire(table: RawTable, spec: SnapshotSpec, settings: Settings) -> Snapshot
     store = SnapshotStore(settings.store_dir)
     if spec.curated:  # kept in this repository; there is nothing to download
         path = CURATED_DIR / spec.filename
-        return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url, origin=table.origin,
-                          acquired_via=f"curated:{path.relative_to(REPO_ROOT)}")
+        return store.save_file(spec, path, url=spec.url, origin=table.origin,
+                               acquired_via=f"curated:{path.relative_to(REPO_ROOT)}")
     if settings.fetch_mode != "live":
         path = bundle_file(spec, settings.bundle_dir)
         if path is not None:
-            return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
-                              origin=table.origin, acquired_via=f"bundle:{path}")
+            return store.save_file(spec, path, url=spec.url, origin=table.origin,
+                                   acquired_via=f"bundle:{path}")
         packaged = packaged_file(spec)
         if packaged is not None:
             path, label = packaged
-            return store.save(spec, path.read_bytes(), filename=path.name, url=spec.url,
-                              origin=table.origin, acquired_via=label)
+            return store.save_file(spec, path, url=spec.url, origin=table.origin, acquired_via=label)
     live_error: FetchError | None = None
     # Optional (live-only) files are fetched on CITYWH_FETCH=live only, so that an offline run
     # never waits on a network it does not have.
