@@ -91,10 +91,11 @@ def source_ingest_dag(name: str):
             from ingest.validation import build_data_docs
 
             snapshot = read_snapshot(Path(meta_path))
+            table = table_of_file(snapshot.source, snapshot.key)
             context = get_current_context()
             context["snapshot_label"] = f"{snapshot.source}/{snapshot.key} {snapshot.sha256[:12]}"
             try:
-                result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings())
+                result = ingest_snapshot(table, snapshot, settings())
             except (ValidationFailed, ParseError) as exc:
                 context["snapshot_label"] += ": rejected"
                 # Bad data does not get better on retry: fail at once, naming what failed.
@@ -108,8 +109,7 @@ def source_ingest_dag(name: str):
                 else f": {result.status}"
             log.info("%s/%s: %s %s rows", snapshot.source, snapshot.key, result.status, result.rows)
             return {"source": snapshot.source, "key": snapshot.key, "status": result.status,
-                    "rows": result.rows, "sha256": snapshot.sha256,
-                    "table": table_of_file(snapshot.source, snapshot.key).name}
+                    "rows": result.rows, "sha256": snapshot.sha256, "table": table.name}
 
         @task(outlets=assets)
         def announce(results: list[dict]) -> None:
@@ -234,9 +234,10 @@ def describe_dbt_tasks(group, manifest_path) -> None:
     gateway's own docs are Cosmos's); a test task lists the tests it reports."""
     import json
 
-    nodes = json.loads(manifest_path.read_text())["nodes"]
+    manifest = json.loads(manifest_path.read_text())
+    nodes = manifest["nodes"]
     tests_of: dict[str, list[str]] = {}
-    for unique_id, node in nodes.items():
+    for node in [*nodes.values(), *manifest.get("unit_tests", {}).values()]:
         if node["resource_type"] in ("test", "unit_test"):
             for parent in node["depends_on"]["nodes"]:
                 tests_of.setdefault(parent, []).append(node["name"])
