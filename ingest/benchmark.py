@@ -130,6 +130,7 @@ def matcher_timings(warehouse: Path, runs: int = 3) -> dict | None:
         con.close()
 
 
+CITYWH = Path(sys.executable).with_name("citywh")  # the CLI of this environment, run as users run it
 COLD_BUILD_GOAL_S = 20.0
 NO_CHANGE_GOAL_S = 1.0
 VALIDATION_SHARE_GOAL = 0.25
@@ -141,7 +142,6 @@ NOISE_FLOOR_S = 0.01  # a file read in less counts as this long: below it fixed 
 def build_timings(settings: Settings, builds: int) -> tuple[list[float], list[float], float, list[dict]]:
     """(cold seconds, no-change seconds, peak RSS in MB of any run, each cold run's phases) over
     `builds` fresh homes."""
-    citywh = Path(sys.executable).with_name("citywh")
     cold, again, phases = [], [], []
     for _ in range(builds):
         with tempfile.TemporaryDirectory(prefix="citywh-bench-") as home:
@@ -149,7 +149,7 @@ def build_timings(settings: Settings, builds: int) -> tuple[list[float], list[fl
                    "CITYWH_FETCH": "offline"}
             for timings in (cold, again):
                 started = time.perf_counter()
-                subprocess.run([str(citywh), "run"], env=env, check=True, capture_output=True)
+                subprocess.run([str(CITYWH), "run"], env=env, check=True, capture_output=True)
                 timings.append(time.perf_counter() - started)
                 if timings is cold:
                     phases.append(json.loads((Path(home) / "last-run.json").read_text())["phases"])
@@ -190,7 +190,7 @@ def airflow_build_timings(settings: Settings) -> tuple[float, float]:
         in_airflow = (datetime.fromisoformat(build["end_date"]) -
                       datetime.fromisoformat(build["start_date"])).total_seconds()
         started = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).with_name("citywh")), "build"], env={**os.environ, **env},
+        subprocess.run([str(CITYWH), "build"], env={**os.environ, **env},
                        check=True, capture_output=True)
         return in_airflow, time.perf_counter() - started
 
