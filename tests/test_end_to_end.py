@@ -52,6 +52,22 @@ def test_serving_file_answers_with_the_world_banks_values(built):
     assert not os.stat(serving).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
+def test_every_view_in_the_serving_file_resolves(built):
+    """The staging and intermediate views name their tables without the writer's catalog
+    (`citywh`): in the published copy (catalog `serving`) they still read, for BI and analysts."""
+    home, *_ = built
+    serving = home / "warehouse" / "serving.duckdb"
+    views = _query(serving, "select schema_name, view_name from duckdb_views() where not internal")
+    assert len(views) >= 20
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        for schema, view in views:
+            con.execute(f'select * from "{schema}"."{view}" limit 1').fetchall()
+        assert con.execute("select count(*) from intermediate.int_twinning_edges").fetchone()[0] > 10_000
+    finally:
+        con.close()
+
+
 def test_serving_file_answers_the_city_questions(built):
     home, *_ = built
     serving = home / "warehouse" / "serving.duckdb"
