@@ -1,5 +1,6 @@
 # citywh Airflow image: Airflow 3.3.2, dbt-duckdb, Great Expectations and this project, installed
-# from the committed uv.lock; the dbt manifest the build DAG renders is compiled at build time.
+# from the committed uv.lock; the dbt manifest the build DAG renders is compiled at build time, and
+# the DuckDB extensions of lake mode (ducklake, postgres, parquet, httpfs) are installed from wheels.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -27,11 +28,19 @@ RUN uv sync --locked --no-dev --group deploy \
  # dbt parse -> dbt_project/target/manifest.json (no warehouse is opened)
  && CITYWH_HOME=/tmp/citywh-build citywh manifest \
  && rm -rf /tmp/citywh-build dbt_project/logs \
+ # lake mode: DuckDB cannot download extensions at run time, so install them now from the locked
+ # duckdb-extension-* wheels into the runtime user's ~/.duckdb/extensions (HOME=/opt/airflow)
+ && HOME=/opt/airflow python -c "import duckdb; from duckdb_extensions import import_extension; \
+con = duckdb.connect(); [import_extension(e, con=con) for e in ('ducklake', 'postgres', 'parquet', 'httpfs')]; \
+[con.execute(f'load {e}') for e in ('ducklake', 'postgres', 'parquet', 'httpfs')]" \
  && mkdir -p /var/lib/citywh /opt/airflow/logs \
  && chown -R 50000:0 /var/lib/citywh /opt/airflow /opt/citywh/expectations \
  && chmod -R g+rwX /var/lib/citywh /opt/airflow
 
 ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/citywh/dags
+# where DuckDB finds the extensions, for any AIRFLOW_UID: compose runs as "${AIRFLOW_UID}:0" and a
+# uid without a passwd entry would get HOME=/ (group 0 can read /opt/airflow)
+ENV HOME=/opt/airflow
 USER 50000
 ENTRYPOINT ["/usr/bin/tini", "--", "airflow"]
 CMD ["version"]

@@ -46,7 +46,7 @@ manifest: install
 	$(UV) run --no-sync citywh manifest
 
 benchmark: install postgres-server
-	$(UV) run --no-sync citywh benchmark --builds 3 --airflow
+	$(UV) run --no-sync citywh benchmark --builds 3 --airflow --lake
 
 status:
 	$(UV) run --no-sync citywh status

@@ -18,6 +18,9 @@
    of it (goal: at most 25 %), and the peak memory of any run (goal: 1 GB).
 6. With --airflow: a real Airflow (ingest.devstack: PostgreSQL, LocalExecutor) lands every source
    and runs warehouse_build; its wall time against `citywh build` on the same data (goal: 1.5x).
+7. With --lake: file mode against lake mode (a DuckLake on a local PostgreSQL, data on local disk):
+   a cold `citywh run` each, and three sources ingested at once (file mode: they queue for the
+   writer lock; lake mode: they land concurrently).
 """
 
 from __future__ import annotations
@@ -195,6 +198,48 @@ def airflow_build_timings(settings: Settings) -> tuple[float, float]:
         return in_airflow, time.perf_counter() - started
 
 
+LAKE_CONCURRENT_SOURCES = ("worldbank", "wikidata_p190", "climactor")
+
+
+def lake_timings(settings: Settings) -> dict[str, dict[str, float]]:
+    """{mode: {"cold": seconds of a cold `citywh run`, "concurrent": seconds of three `citywh
+    ingest`s started at once}} for mode file and ducklake, each in fresh homes."""
+    from ingest.devstack import Postgres, postgres_bindir
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL server binaries not found: `make postgres-server`")
+    postgres = Postgres(bindir)
+    postgres.start()
+    results: dict[str, dict[str, float]] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="citywh-bench-lake-") as work:
+            for mode in ("file", "ducklake"):
+                def env_for(name: str) -> dict[str, str]:
+                    env = {**os.environ, "CITYWH_HOME": f"{work}/{mode}-{name}", "CITYWH_FETCH": "offline",
+                           "CITYWH_BUNDLE": str(settings.bundle_dir), "CITYWH_WAREHOUSE": mode,
+                           "CITYWH_LOCK_WAIT": "900"}  # file mode: the ingests queue for the lock
+                    if mode == "ducklake":
+                        env |= {"CITYWH_LAKE_CATALOG": postgres.create_database(f"bench_{name}"),
+                                "CITYWH_LAKE_DATA": "lake"}
+                    return env
+                started = time.perf_counter()
+                subprocess.run([str(CITYWH), "run"], env=env_for("cold"), check=True, capture_output=True)
+                cold = time.perf_counter() - started
+                env = env_for("concurrent")
+                if mode == "ducklake":
+                    subprocess.run([str(CITYWH), "lake", "init"], env=env, check=True, capture_output=True)
+                started = time.perf_counter()
+                runs = [subprocess.Popen([str(CITYWH), "ingest", source], env=env, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL) for source in LAKE_CONCURRENT_SOURCES]
+                if any(run.wait() != 0 for run in runs):
+                    raise RuntimeError(f"a concurrent ingest failed in {mode} mode")
+                results[mode] = {"cold": cold, "concurrent": time.perf_counter() - started}
+    finally:
+        postgres.stop()
+    return results
+
+
 def engine_read(path: Path):
     """The file read by the engine's own reader, with no knowledge of the source: None for HTML."""
     import io
@@ -253,7 +298,7 @@ def landing_timings(settings: Settings, runs: int = 3) -> list[tuple[str, float,
     return rows
 
 
-def run(settings: Settings, echo=print, builds: int = 0, airflow: bool = False) -> None:
+def run(settings: Settings, echo=print, builds: int = 0, airflow: bool = False, lake: bool = False) -> None:
     echo("DAG file parse time (fresh interpreter each):")
     for name, seconds, dags, errors in dag_parse_times():
         echo(f"  {name:28} {seconds:6.2f} s  = {seconds / DAGBAG_IMPORT_TIMEOUT_S:5.1%} of the 30 s "
@@ -310,3 +355,10 @@ def run(settings: Settings, echo=print, builds: int = 0, airflow: bool = False) 
         echo(f"warehouse_build in a real Airflow (LocalExecutor, watcher mode): {in_airflow:.1f} s; "
              f"`citywh build` on the same data: {cli:.1f} s; Airflow/CLI = {in_airflow / cli:.2f}x "
              f"(goal: at most {AIRFLOW_RATIO_GOAL}x)")
+    if lake:
+        modes = lake_timings(settings)
+        file, ducklake = modes["file"], modes["ducklake"]
+        echo(f"lake mode against file mode: cold `citywh run` {ducklake['cold']:.1f} s vs {file['cold']:.1f} s "
+             f"= {ducklake['cold'] / file['cold']:.2f}x; {', '.join(LAKE_CONCURRENT_SOURCES)} ingested at once "
+             f"{ducklake['concurrent']:.1f} s vs {file['concurrent']:.1f} s (file mode queues them) "
+             f"= {ducklake['concurrent'] / file['concurrent']:.2f}x")

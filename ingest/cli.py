@@ -84,12 +84,14 @@ def manifest() -> None:
 def benchmark(builds: int = typer.Option(0, "--builds", help="Also time this many cold builds, each "
                                          "in a fresh home, and a no-change rerun after each."),
               airflow: bool = typer.Option(False, "--airflow", help="Also run every DAG in a real local "
-                                           "Airflow and compare warehouse_build with `citywh build`.")) -> None:
+                                           "Airflow and compare warehouse_build with `citywh build`."),
+              lake: bool = typer.Option(False, "--lake", help="Also compare lake mode with file mode (a "
+                                        "local PostgreSQL): a cold build, three sources ingested at once.")) -> None:
     """Print DAG parse times and the pipeline's speed ratios (no assertions; see ingest/benchmark.py)."""
     from ingest import benchmark as bench
 
     bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True), builds=builds,
-              airflow=airflow)
+              airflow=airflow, lake=lake)
 
 
 @app.command()
@@ -165,39 +167,43 @@ def crosswalk(evaluate: bool = typer.Option(False, "--evaluate", help="Score the
 def sql(query: str = typer.Argument(None, help="SQL (one or more statements); without it, "
                                     "the statements are read from standard input."),
         csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table.")) -> None:
-    """Query the serving file, read-only (what analysts and BI tools see)."""
+    """Query the serving file, read-only (what analysts and BI tools see; lake mode: the lake at
+    the serving snapshot)."""
+    from ingest.publish import open_serving
+
+    try:
+        with open_serving(load_settings().serving_path) as con:
+            _print_queries(con, query if query else sys.stdin.read(), csv)
+    except CitywhError as exc:
+        _fail(exc)
+
+
+def _print_queries(con, text: str, csv: bool) -> None:
     import duckdb
 
-    path = load_settings().serving_path
-    if not path.exists():
-        _fail(CitywhError(f"no serving file at {path}: run `citywh run` first"))
-    con = duckdb.connect(str(path), read_only=True)
     try:
+        statements = con.extract_statements(text)
+    except duckdb.Error as exc:
+        raise CitywhError(f"{type(exc).__name__}: {exc}") from None
+    for statement in statements:
         try:
-            statements = con.extract_statements(query if query else sys.stdin.read())
+            cursor = con.execute(statement)
         except duckdb.Error as exc:
-            _fail(CitywhError(f"{type(exc).__name__}: {exc}"))
-        for statement in statements:
-            try:
-                cursor = con.execute(statement)
-            except duckdb.Error as exc:
-                _fail(CitywhError(f"{type(exc).__name__}: {exc}"))
-            if cursor.description is None:
-                continue
-            names = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-            if csv:
-                import csv as csv_module
-                writer = csv_module.writer(sys.stdout)
-                writer.writerow(names)
-                writer.writerows(rows)
-                continue
-            table = Table(*names)
-            for row in rows:
-                table.add_row(*("" if v is None else str(v) for v in row))
-            Console().print(table)
-    finally:
-        con.close()
+            raise CitywhError(f"{type(exc).__name__}: {exc}") from None
+        if cursor.description is None:
+            continue
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        if csv:
+            import csv as csv_module
+            writer = csv_module.writer(sys.stdout)
+            writer.writerow(names)
+            writer.writerows(rows)
+            continue
+        table = Table(*names)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
 
 
 @app.command()
@@ -254,6 +260,35 @@ def status() -> None:
                        ("Data Docs", settings.data_docs_dir / "index.html")):
         out.print(f"{what}: {path.as_uri() if path.exists() else f'not built yet ({path})'}",
                   soft_wrap=True, highlight=False)
+
+
+lake_app = typer.Typer(no_args_is_help=True, help="The DuckLake backend (CITYWH_WAREHOUSE=ducklake).")
+app.add_typer(lake_app, name="lake")
+
+
+@lake_app.command("init")
+def lake_init() -> None:
+    """Create the lake's catalog, meta and raw tables, once, before any writer starts (two
+    processes creating a catalog at once collide). Safe to run again."""
+    from ingest.pipeline import init_lake
+
+    try:
+        print(init_lake(load_settings()))
+    except CitywhError as exc:
+        _fail(exc)
+
+
+@lake_app.command("attach")
+def lake_attach() -> None:
+    """The SQL a reader (DuckDB CLI, a BI tool's init SQL) runs to see the last published build:
+    the lake attached read-only at the serving snapshot."""
+    from ingest import lake
+    from ingest.publish import serving_snapshot
+
+    try:
+        print(lake.attach_sql(snapshot=serving_snapshot()))
+    except CitywhError as exc:
+        _fail(exc)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -8,6 +8,9 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
+from ingest import lake
 from ingest.config import DBT_MANIFEST_PATH, DBT_PROJECT_DIR, Settings
 from ingest.errors import CitywhError
 
@@ -64,6 +67,9 @@ def _in_home(settings: Settings):
     settings.home.mkdir(parents=True, exist_ok=True)
     previous = os.getcwd()
     os.environ["CITYWH_WAREHOUSE_PATH"] = os.path.relpath(settings.warehouse_path, settings.home)
+    if lake.enabled():  # the profile's `ducklake` target: its extensions and an absolute data path
+        lake.install_extensions(duckdb.connect())
+        os.environ.update(lake.dbt_env())
     os.chdir(settings.home)
     try:
         yield

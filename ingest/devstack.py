@@ -67,6 +67,11 @@ class Postgres:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "airflow")
         return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/airflow"
 
+    def create_database(self, name: str) -> str:
+        """A new database on this cluster; its libpq connection string (a lake's catalog)."""
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"dbname={name} host=127.0.0.1 port={self.port} user=postgres"
+
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")

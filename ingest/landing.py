@@ -8,6 +8,7 @@ rolls back and leaves the previous rows in place."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -17,8 +18,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
+from ingest.lake import retry_on_conflict
 from ingest.snapshots import Snapshot
 from ingest.sources.base import RawTable
 from ingest.warehouse import connect, ensure_meta, replace_batch
@@ -69,21 +72,27 @@ def land(warehouse: Path, table: RawTable, snapshot: Snapshot, frame: pl.DataFra
         _load_id=pl.lit(load_id), _source=pl.lit(source), _snapshot_key=pl.lit(snapshot.key),
         _snapshot_sha256=pl.lit(snapshot.sha256), _loaded_at=pl.lit(datetime.now(UTC)),
     ).to_arrow()
-    with connect(warehouse) as con:
-        ensure_meta(con)
-        con.execute("begin transaction")
-        try:
-            replace_batch(con, f"raw.{table.name}", batch, where="_source = ? and _snapshot_key = ?",
-                          parameters=[source, snapshot.key], label=source)
-            _record_load(con, load_id=load_id, table=table, snapshot=snapshot, rows=frame.height,
-                         status="landed", validation_success=True,
-                         validation_checkpoint=validation_checkpoint, message="", started_at=started_at)
-            _record_source(con, table)
-            _drill_pause("landing")
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+
+    def write() -> None:
+        with connect(warehouse) as con:
+            ensure_meta(con)
+            con.execute("begin transaction")
+            try:
+                replace_batch(con, f"raw.{table.name}", batch, where="_source = ? and _snapshot_key = ?",
+                              parameters=[source, snapshot.key], label=source)
+                _record_load(con, load_id=load_id, table=table, snapshot=snapshot, rows=frame.height,
+                             status="landed", validation_success=True,
+                             validation_checkpoint=validation_checkpoint, message="", started_at=started_at)
+                _record_source(con, table)
+                _drill_pause("landing")
+                con.execute("commit")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):  # a failed commit has rolled back already
+                    con.execute("rollback")
+                raise
+
+    # in lake mode another process's landing may conflict at commit: the whole batch goes again
+    retry_on_conflict(write, what=f"landing {source}/{snapshot.key}")
     return LoadResult(source, snapshot.key, "landed", frame.height, load_id)
 
 
@@ -109,15 +118,19 @@ def _record_load(con, *, load_id: str, table: RawTable, snapshot: Snapshot, rows
 
 
 def _record_source(con, table: RawTable) -> None:
+    """The source's origin and licence, written when it changed (a rewrite on every landing would
+    make concurrent landings in lake mode conflict over one table)."""
     source, o = table.source, table.source.origin
-    con.execute(
-        "insert or replace into meta.sources (source, raw_table, producer, title, licence, licence_url, "
-        "citation, landing_page, non_commercial, share_alike, description) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source.name, ", ".join(source.raw_table(t) for t in source.tables), o.producer, o.title,
-         o.licence, o.licence_url, o.citation, o.landing_page, o.non_commercial, o.share_alike,
-         source.description],
-    )
+    row = [source.name, ", ".join(source.raw_table(t) for t in source.tables), o.producer, o.title,
+           o.licence, o.licence_url, o.citation, o.landing_page, o.non_commercial, o.share_alike,
+           source.description]
+    columns = ("source, raw_table, producer, title, licence, licence_url, citation, landing_page, "
+               "non_commercial, share_alike, description")
+    recorded = con.execute(f"select {columns} from meta.sources where source = ?", [source.name]).fetchall()
+    if recorded == [tuple(row)]:
+        return
+    con.execute("delete from meta.sources where source = ?", [source.name])
+    con.execute(f"insert into meta.sources ({columns}) values ({', '.join('?' * len(row))})", row)
 
 
 def quarantine(warehouse: Path, quarantine_root: Path, table: RawTable, snapshot: Snapshot,

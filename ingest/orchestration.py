@@ -15,7 +15,14 @@ log = logging.getLogger(__name__)
 
 # DuckDB allows one writing process: every task that writes the warehouse takes this pool's one
 # slot. Create it once per deployment: `airflow pools set duckdb_writer 1 "DuckDB single writer"`.
+# In lake mode (CITYWH_WAREHOUSE=ducklake) only the build takes it: landings commit concurrently.
 WRITER_POOL = "duckdb_writer"
+
+
+def landing_pool() -> str:
+    from ingest import lake
+
+    return "default_pool" if lake.enabled() else WRITER_POOL
 # Assets are logical names in two groups, `raw` (a raw table landed) and `serving` (the file BI
 # reads was replaced); each event's extra says what changed (files, rows, sha256).
 SERVING_ASSET = Asset(name="citywh_serving", uri="citywh://warehouse/serving", group="serving")
@@ -55,7 +62,7 @@ def source_ingest_dag(name: str):
     """ingest_<name>, for the catalog DAG `name`: fetch -> validate_and_land (one mapped task per
     snapshot file) -> announce (the Assets of the raw tables that changed). Everything it needs is
     read from ingest.catalog, which imports nothing heavy."""
-    from ingest import catalog
+    from ingest import catalog, lake
 
     declared = catalog.dag(name)
     sources = catalog.sources_of(name)
@@ -78,7 +85,7 @@ def source_ingest_dag(name: str):
 
             return [str(s.meta_path) for s in acquire([raw_table(t) for t in tables], settings())]
 
-        @task(pool=WRITER_POOL, map_index_template="{{ snapshot_label }}")
+        @task(pool=landing_pool(), map_index_template="{{ snapshot_label }}")
         def validate_and_land(meta_path: str) -> dict:
             """Parse, validate with GX and land one file in one transaction (or quarantine it)."""
             from pathlib import Path
@@ -139,7 +146,7 @@ def warehouse_build_dag(*, doc_md: str):
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-    from ingest import catalog
+    from ingest import catalog, lake
     from ingest.config import DBT_MANIFEST_PATH, DBT_PROJECT_DIR, settings
 
     tables = list(catalog.raw_tables())
@@ -163,7 +170,7 @@ def warehouse_build_dag(*, doc_md: str):
             group_id="dbt",
             project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR,
                                          manifest_path=DBT_MANIFEST_PATH),
-            profile_config=ProfileConfig(profile_name="citywh", target_name="warehouse",
+            profile_config=ProfileConfig(profile_name="citywh", target_name=lake.backend(),
                                          profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"),
             # The graph comes from the manifest (dbt is not invoked while the DAG file is parsed),
             # one task group per folder (staging, intermediate, marts/...), one task per model,
@@ -185,7 +192,8 @@ def warehouse_build_dag(*, doc_md: str):
                                              invocation_mode=InvocationMode.DBT_RUNNER,
                                              setup_operator_args={"pool": WRITER_POOL}),
             operator_args={"install_deps": False,
-                           "env": {"CITYWH_WAREHOUSE_PATH": str(settings().warehouse_path)},
+                           "env": {"CITYWH_WAREHOUSE_PATH": str(settings().warehouse_path),
+                                   **lake.dbt_env()},
                            "append_env": True, "poke_interval": 2,
                            # a sensor that defers starts twice (defer, resume): on a small worker
                            # those task starts starve the producer's dbt build of CPU. Polling,

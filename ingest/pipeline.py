@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest import landing, publish, warehouse
+from ingest import lake, landing, publish, warehouse
 from ingest.acquire import acquire_all
 from ingest.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from ingest.dbt import run_dbt
@@ -68,7 +68,7 @@ def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, *,
     cannot be parsed, a batch not in the declared shape, a batch failing its expectations - is
     quarantined with its reason and raised (ParseError or ValidationFailed naming source, file
     and row or field); raw, the serving file and the last good snapshot are left as they were."""
-    with warehouse.writer_lock(settings.warehouse_path):
+    with warehouse.landing_lock(settings.warehouse_path):
         return _ingest_snapshot(table, snapshot, settings,
                                 landing.landed_batches(settings.warehouse_path) if landed is None else landed)
 
@@ -134,7 +134,7 @@ def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.
 def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
                      report: Report = _quiet) -> list[LoadResult]:
     results = []
-    with warehouse.writer_lock(settings.warehouse_path):
+    with warehouse.landing_lock(settings.warehouse_path):
         landed = landing.landed_batches(settings.warehouse_path)  # once: each file's key comes once
         try:
             for snapshot in snapshots:
@@ -173,6 +173,21 @@ def report_crosswalk(settings: Settings, report: Report = _quiet) -> None:
                + ", ".join(f"{m} {n:,}" for m, n in counts.items()) + ")")
 
 
+def init_lake(settings: Settings) -> str:
+    """Lake mode: create the catalog (once), the meta tables and every raw table, empty."""
+    if not lake.enabled():
+        raise CitywhError("citywh lake init: set CITYWH_WAREHOUSE=ducklake (and CITYWH_LAKE_CATALOG, "
+                          "CITYWH_LAKE_DATA) first")
+    lake.connect(create=True).close()
+    with warehouse.writer_lock(settings.warehouse_path):
+        created = warehouse.ensure_raw_tables(settings.warehouse_path, raw_tables().values())
+        with warehouse.connect(settings.warehouse_path) as con:
+            con.execute(publish.PUBLISHES_DDL)
+    settings_ = lake.lake_settings()
+    return (f"lake ready: catalog {lake.redacted(settings_.catalog)}, data {settings_.data} "
+            f"({len(created)} raw tables created)")
+
+
 def build(settings: Settings) -> list[tuple[str, str]]:
     """dbt build: models, snapshots, tests and unit tests, against the writer warehouse."""
     with warehouse.writer_lock(settings.warehouse_path):
@@ -186,9 +201,9 @@ def build_and_publish(settings: Settings, report: Report = _quiet, *, force: boo
     whether it built."""
     with warehouse.writer_lock(settings.warehouse_path):
         inputs = build_inputs_sha256(settings)
-        if not force and settings.serving_path.exists() and warehouse.last_build_inputs(settings.warehouse_path) == inputs:
+        if not force and publish.is_published(settings.serving_path) and warehouse.last_build_inputs(settings.warehouse_path) == inputs:
             report(f"nothing changed since the last build (inputs {inputs[:12]}): dbt build and publish "
-                   "skipped; the serving file is current (--force rebuilds)")
+                   f"skipped; {publish.serving_name(settings.serving_path)} is current (--force rebuilds)")
             return False
         with timed("dbt_build"):
             outcomes = build(settings)
@@ -250,6 +265,8 @@ def run_all(settings: Settings, report: Report = _quiet, *, force: bool = False)
     started = time.perf_counter()
     PHASE_SECONDS.clear()
     with warehouse.writer_lock(settings.warehouse_path):
+        if lake.enabled():  # one CLI run: it may create the lake (Airflow: `citywh lake init`)
+            init_lake(settings)
         with timed("acquire"):
             snapshots = acquire(raw_tables().values(), settings)
         ingest_snapshots(snapshots, settings, report)

@@ -138,13 +138,10 @@ def write_report(serving_path: Path, out_path: Path,
                  cities: tuple[tuple[str, str], ...] = DEFAULT_CITIES) -> Path:
     """Render the report from the serving file to out_path, swapped in whole (a reader never sees
     half a file)."""
-    if not serving_path.exists():
-        raise CitywhError(f"no serving file at {serving_path}: run `citywh run` first")
-    con = duckdb.connect(str(serving_path), read_only=True)
-    try:
-        page = render(con, cities, serving_path)
-    finally:
-        con.close()
+    from ingest.publish import open_serving, serving_name
+
+    with open_serving(serving_path) as con:
+        page = render(con, cities, serving_name(serving_path))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     staging = out_path.with_name(f".{out_path.name}.{os.getpid()}.writing")
     try:
@@ -156,7 +153,7 @@ def write_report(serving_path: Path, out_path: Path,
     return out_path
 
 
-def render(con: duckdb.DuckDBPyConnection, cities: tuple[tuple[str, str], ...], serving_path: Path) -> str:
+def render(con: duckdb.DuckDBPyConnection, cities: tuple[tuple[str, str], ...], serving_path: str) -> str:
     """The whole page: every query, every chart's spec, the JavaScript, in one string."""
     ranking = _frame(con, RANKING_SQL)
     reach = _frame(con, REACH_SQL)
@@ -167,7 +164,7 @@ def render(con: duckdb.DuckDBPyConnection, cities: tuple[tuple[str, str], ...], 
         specs = {name: _spec_json(chart) for name, chart in charts.items()}
     return _template().render(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        serving_path=str(serving_path),
+        serving_path=serving_path,
         numbers=_one(con, KEY_NUMBERS_SQL), c40=_one(con, C40_SQL),
         ranking=ranking.to_dicts(), top=ranking.row(0, named=True) if ranking.height else None,
         components=COMPONENTS, reach_by_network=_dicts(con, REACH_BY_NETWORK_SQL),

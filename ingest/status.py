@@ -8,18 +8,43 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import warehouse
+from ingest import lake, publish, warehouse
 from ingest.config import Settings
 
 
 @dataclass(frozen=True)
 class Status:
-    database: Path
+    database: Path | str
     loads: list[dict]
     marts: dict[str, int]
 
 
 def read_status(settings: Settings) -> Status | None:
+    if lake.enabled():
+        return _read_lake_status(settings)
+    return _read_file_status(settings)
+
+
+def _read_lake_status(settings: Settings) -> Status:
+    """Lake mode: loads from the lake's head (landings commit there, also during a build), marts
+    at the serving snapshot (what readers see) or the head when nothing was published yet."""
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        loads = _loads(con)
+    if publish.is_published(settings.serving_path):
+        with publish.open_serving(settings.serving_path) as con:
+            return Status(publish.serving_name(settings.serving_path), loads, _marts(con))
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        return Status("the lake's head (nothing published yet)", loads, _marts(con))
+
+
+def _marts(con) -> dict[str, int]:
+    return {table: con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+            for (table,) in con.execute("select table_name from information_schema.tables where "
+                                        "table_schema = 'main' and table_catalog = current_database() "
+                                        "order by 1").fetchall()}
+
+
+def _read_file_status(settings: Settings) -> Status | None:
     """Loads from the writer file when no run holds it (it has the rejects a failed run did not
     publish), else from the serving file; marts from the serving file (what readers see), or the
     writer file when nothing has been published yet."""
@@ -36,16 +61,14 @@ def read_status(settings: Settings) -> Status | None:
             continue
     marts_from = settings.serving_path if settings.serving_path.exists() else candidates[0]
     with warehouse.connect(marts_from, read_only=True) as con:
-        marts = {table: con.execute(f'select count(*) from main."{table}"').fetchone()[0]
-                 for (table,) in con.execute("select table_name from information_schema.tables "
-                                             "where table_schema = 'main' order by 1").fetchall()}
+        marts = _marts(con)
     return Status(loads_from or marts_from, loads, marts)
 
 
 def _loads(con) -> list[dict]:
     """Per source file: the last landed snapshot, and the last rejected one if it came later."""
-    has_meta = con.execute("select count(*) from information_schema.tables "
-                           "where table_schema = 'meta' and table_name = 'loads'").fetchone()[0]
+    has_meta = con.execute("select count(*) from information_schema.tables where table_schema = 'meta' "
+                           "and table_name = 'loads' and table_catalog = current_database()").fetchone()[0]
     if not has_meta:
         return []
     cursor = con.execute("""

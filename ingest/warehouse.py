@@ -1,8 +1,10 @@
 """The writer warehouse: connections, the meta tables, empty raw tables, replacing one batch, and
 the writer lock.
 
-DuckDB allows one writing process: every step opens a short-lived connection and closes it, and
-every step that writes holds the writer lock, so two runs never interleave."""
+In file mode (the default) DuckDB allows one writing process: every step opens a short-lived
+connection and closes it, and every step that writes holds the writer lock, so two runs never
+interleave. In lake mode (CITYWH_WAREHOUSE=ducklake, ingest.lake) the same SQL runs against a
+DuckLake that many processes write at once; landing then takes no lock, builds still do."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import os
 import socket
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
+from ingest import lake
 from ingest.errors import CitywhError, SchemaDrift
 
 LOAD_COLUMNS = {"_load_id": pl.String, "_source": pl.String, "_snapshot_key": pl.String,
@@ -61,18 +64,42 @@ create table if not exists meta.builds (
 
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection: DuckDB allows one writing process, so never hold one open."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    """A short-lived connection to the writer warehouse `path`: DuckDB allows one writing process,
+    so never hold one open. In lake mode: a cursor on this process's attachment of the lake (the
+    path only names where local state lives); `read_only` is then the caller's promise."""
+    if lake.enabled():
+        con = _lake_connection().cursor()
+        con.execute(f"use {lake.ALIAS}")  # a cursor starts in the in-memory database
+    else:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
     try:
         yield con
     finally:
         con.close()
 
 
+_LAKE: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def _lake_connection() -> duckdb.DuckDBPyConnection:
+    """One attachment of the lake per process and catalog (attaching costs ~0.4 s); every
+    `connect` is a cursor of it, with a transaction of its own."""
+    key = lake.lake_settings().url
+    if key not in _LAKE:
+        _LAKE[key] = lake.connect()
+    return _LAKE[key]
+
+
+def close_lake_connections() -> None:
+    while _LAKE:
+        _LAKE.popitem()[1].close()
+
+
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(META_DDL)
+    # DuckLake has no PRIMARY KEY constraints: there the keys are the writers' promise
+    con.execute(META_DDL.replace(" primary key", "") if lake.enabled() else META_DDL)
 
 
 def existing_raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -146,6 +173,12 @@ class WarehouseBusy(CitywhError):
 
 
 _LOCKS: dict[Path, FileLock] = {}
+
+
+def landing_lock(warehouse: Path):
+    """What landing holds: the writer lock in file mode; nothing in lake mode, where landings of
+    different sources commit concurrently (a conflicting commit is retried)."""
+    return nullcontext() if lake.enabled() else writer_lock(warehouse)
 
 
 @contextmanager

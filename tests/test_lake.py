@@ -1,0 +1,223 @@
+"""Lake mode (CITYWH_WAREHOUSE=ducklake) for real: a DuckLake catalog on a throwaway PostgreSQL
+cluster, Parquet data under a local path, the real sources of the bundle. Three sources land at
+once; the whole build gives the same marts as the file mode; readers stay on the published
+snapshot while a build commits; kill -9 mid-landing leaves the catalog consistent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.devstack import Postgres, postgres_bindir
+
+pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
+
+CITYWH = Path(sys.executable).with_name("citywh")
+C40_CURRENT = ("select count(*) from fct_network_membership_history where network_id = 'c40' "
+               "and roster_source = 'c40_roster' and is_current")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL server binaries not found: .ci/run installs Debian's postgresql")
+    cluster = Postgres(bindir)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+_LAKES = iter(range(1000))
+
+
+def _lake_env(postgres: Postgres, home: Path, bundle: Path) -> dict[str, str]:
+    catalog = postgres.create_database(f"lake_{os.getpid()}_{next(_LAKES)}")
+    return {**os.environ, "CITYWH_HOME": str(home), "CITYWH_BUNDLE": str(bundle), "CITYWH_FETCH": "offline",
+            "CITYWH_WAREHOUSE": "ducklake", "CITYWH_LAKE_CATALOG": catalog, "CITYWH_LAKE_DATA": "lake"}
+
+
+def _citywh(env, *args, timeout=900) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CITYWH), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _start(env, log: Path, *args) -> subprocess.Popen:
+    with log.open("w") as out:  # a file, not a pipe nobody reads: a build prints more than a pipe holds
+        return subprocess.Popen([str(CITYWH), *args], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for(predicate, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+# When the pipeline first saw a membership (the dbt snapshot's clock): two builds at different
+# times differ there and nowhere else.
+BUILD_TIME_COLUMNS = ("first_seen_at", "valid_from", "valid_to")
+
+
+def _digests(con) -> dict[str, str]:
+    """Every mart's content hash (rows in a fixed order, the build-time columns left out)."""
+    marts = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = 'main' "
+                                       "and table_catalog = current_database() order by 1").fetchall()]
+    kept = f"columns(c -> c not in {BUILD_TIME_COLUMNS})"
+    return {mart: con.execute(f"select md5(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')) "
+                              f"from (select {kept} from main.{mart}) t").fetchone()[0] for mart in marts}
+
+
+class Lake:
+    """This test process pointed at one lake (the environment `ingest.lake` reads)."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+
+    def _use(self) -> pytest.MonkeyPatch:
+        patch = pytest.MonkeyPatch()
+        for key in ("CITYWH_HOME", "CITYWH_WAREHOUSE", "CITYWH_LAKE_CATALOG", "CITYWH_LAKE_DATA"):
+            patch.setenv(key, self.env[key])
+        return patch
+
+    def serving(self, query: str | None = None):
+        """(serving snapshot, marts' digests or the query's rows) at the published snapshot."""
+        from ingest import publish
+
+        patch = self._use()
+        try:
+            snapshot = publish.serving_snapshot()
+            with publish.open_serving(Path("unused")) as con:
+                return snapshot, (_digests(con) if query is None else con.execute(query).fetchall())
+        finally:
+            patch.undo()
+
+    def head(self, query: str):
+        from ingest import lake
+
+        patch = self._use()
+        try:
+            con = lake.connect(read_only=True)
+            try:
+                return con.execute(query).fetchall()
+            finally:
+                con.close()
+        finally:
+            patch.undo()
+
+
+@pytest.fixture(scope="module")
+def built(postgres, tmp_path_factory, bundle_dir):
+    """One lake built by `citywh run`, and the marts' digests of a file-mode build of the same
+    snapshots (taken at once: later tests change the lake)."""
+    root = tmp_path_factory.mktemp("lake")
+    env = _lake_env(postgres, root / "home", bundle_dir)
+    run = _citywh(env, "run")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    file_env = {**env, "CITYWH_HOME": str(root / "file-home"), "CITYWH_WAREHOUSE": "file"}
+    file_run = _citywh(file_env, "run")
+    assert file_run.returncode == 0, file_run.stderr[-3000:]
+    import duckdb
+
+    con = duckdb.connect(str(root / "file-home" / "warehouse" / "serving.duckdb"), read_only=True)
+    try:
+        file_digests = _digests(con)
+    finally:
+        con.close()
+    lake = Lake(env)
+    return lake, run, lake.serving(), file_digests, lake.serving(C40_CURRENT)[1]
+
+
+def test_the_lake_builds_the_same_marts_as_the_file(built):
+    lake, run, (snapshot, lake_digests), file_digests, c40_current = built
+    assert "published lake snapshot" in run.stderr
+    assert len(file_digests) >= 15 and lake_digests == file_digests, \
+        {m for m in file_digests if file_digests[m] != lake_digests.get(m)}
+    # real values through the CLI's reader, at the serving snapshot
+    answer = _citywh(lake.env, "sql", "--csv", "select count(*) from fct_city_population where city_name = 'Tokyo' "
+                                                "and country_iso2 = 'JP' and year = 2020")
+    assert answer.returncode == 0 and answer.stdout.splitlines()[1] == "1", answer.stderr
+    assert c40_current == [(79,)]
+
+
+def test_writers_refuse_a_lake_nobody_initialised_then_three_sources_land_at_once(postgres, tmp_path, bundle_dir):
+    env = _lake_env(postgres, tmp_path / "home", bundle_dir)
+    refused = _citywh(env, "ingest", "eurocities")
+    assert refused.returncode == 1 and "run `citywh lake init` once" in " ".join(refused.stderr.split())
+    init = _citywh(env, "lake", "init")
+    assert init.returncode == 0 and "lake ready" in init.stdout, init.stderr
+    sources = ("worldbank", "eurocities", "unesco_creative_cities")
+    runs = [_start(env, tmp_path / f"{source}.log", "ingest", source) for source in sources]
+    for source, process in zip(sources, runs, strict=True):
+        assert process.wait(timeout=600) == 0, (tmp_path / f"{source}.log").read_text()[-2000:]
+    lake = Lake(env)
+    landed = dict(lake.head("select source, sum(rows) from meta.loads where status = 'landed' group by all"))
+    assert landed == {"worldbank": 13_979 + 17_195 + 17_095, "eurocities": 206, "unesco_creative_cities": 349}
+    assert lake.head("select count(*) from raw.eurocities__members") == [(206,)]
+    # they ran at once: each source's landing window overlaps another's
+    windows = lake.head("select source, min(started_at), max(finished_at) from meta.loads group by all")
+    overlapping = [a for a in windows for b in windows if a[0] != b[0] and a[1] < b[2] and b[1] < a[2]]
+    assert len(overlapping) >= 2, windows
+    assert lake.head("select count(*) from meta.sources") == [(3,)]
+
+
+def test_readers_stay_on_the_published_snapshot_while_a_build_commits(built, tmp_path):
+    lake, *_ = built
+    before_snapshot, before = lake.serving()
+    log = tmp_path / "rebuild.log"
+    rebuild = _start(lake.env, log, "run", "--force")
+    reads, errors = 0, []
+    try:
+        while rebuild.poll() is None:
+            try:
+                snapshot, digests = lake.serving()
+                if snapshot == before_snapshot:  # until the publish, exactly the published build
+                    assert digests == before
+                reads += 1
+            except Exception as exc:  # noqa: BLE001 - any failure of a reader is the finding
+                errors.append(repr(exc))
+    finally:
+        rebuild.wait(timeout=900)
+    assert rebuild.returncode == 0, log.read_text()[-2000:]
+    assert reads >= 5 and errors == []
+    after_snapshot, after = lake.serving()
+    assert after_snapshot > before_snapshot and after == before  # a new snapshot, the same content
+    # the build committed many snapshots in between; readers never saw one
+    assert lake.head(f"select count(*) from citywh.snapshots() where snapshot_id > {before_snapshot}")[0][0] > 20
+
+
+def test_kill_9_while_landing_leaves_the_lake_consistent_and_the_rerun_converges(built, bundle_dir, tmp_path):
+    lake, *_ = built
+    overlay = tmp_path / "bundle"  # the bundle with London gone from the C40 inventory list
+    for folder in bundle_dir.iterdir():
+        if folder.is_dir() and folder.name != "networks":
+            (overlay / folder.name).parent.mkdir(parents=True, exist_ok=True)
+            (overlay / folder.name).symlink_to(folder)
+    (overlay / "networks").mkdir()
+    for file in (bundle_dir / "networks").iterdir():
+        if file.name != "c40_cities_oef.csv":
+            (overlay / "networks" / file.name).symlink_to(file)
+    roster = (bundle_dir / "networks" / "c40_cities_oef.csv").read_text(encoding="utf-8").splitlines()
+    (overlay / "networks" / "c40_cities_oef.csv").write_text(
+        "\n".join(line for line in roster if not line.startswith("London,")) + "\n", encoding="utf-8")
+    env = {**lake.env, "CITYWH_BUNDLE": str(overlay)}
+    snapshot, before = lake.serving()
+    log = tmp_path / "killed.log"
+    run = _start({**env, "CITYWH_DRILL_PAUSE": "landing"}, log, "ingest", "c40_roster")
+    _wait_for(lambda: "drill: paused in landing" in log.read_text(errors="replace") or run.poll() is not None)
+    run.kill()
+    assert run.wait(timeout=60) == -9, log.read_text(errors="replace")[-2000:]
+    assert lake.serving() == (snapshot, before)  # readers: the last published build, untouched
+    assert lake.head("select count(*) from raw.c40_roster__members") == [(79,)]  # rolled back whole
+    again = _citywh(env, "run")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert lake.head("select count(*) from raw.c40_roster__members") == [(78,)]
+    assert lake.serving(C40_CURRENT)[1] == [(78,)]
+    shutil.rmtree(overlay)
