@@ -183,8 +183,8 @@ def init_lake(settings: Settings) -> str:
         created = warehouse.ensure_raw_tables(settings.warehouse_path, raw_tables().values())
         with warehouse.connect(settings.warehouse_path) as con:
             con.execute(publish.PUBLISHES_DDL)
-    settings_ = lake.lake_settings()
-    return (f"lake ready: catalog {lake.redacted(settings_.catalog)}, data {settings_.data} "
+    where = lake.lake_settings()
+    return (f"lake ready: catalog {lake.redacted(where.catalog)}, data {where.data} "
             f"({len(created)} raw tables created)")
 
 

@@ -92,11 +92,6 @@ def _lake_connection() -> duckdb.DuckDBPyConnection:
     return _LAKE[key]
 
 
-def close_lake_connections() -> None:
-    while _LAKE:
-        _LAKE.popitem()[1].close()
-
-
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     # DuckLake has no PRIMARY KEY constraints: there the keys are the writers' promise
     con.execute(META_DDL.replace(" primary key", "") if lake.enabled() else META_DDL)
