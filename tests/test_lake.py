@@ -147,6 +147,48 @@ def test_the_lake_builds_the_same_marts_as_the_file(built):
     assert c40_current == [(79,)]
 
 
+def test_bi_tools_and_status_read_the_published_snapshot(built):
+    """A BI tool's way in (SQLAlchemy with duckdb-engine) runs `citywh lake attach`'s SQL on each
+    new connection, then reads the marts; `citywh status` names the snapshot it reads."""
+    from sqlalchemy import create_engine, event, text
+    from sqlalchemy.pool import NullPool
+
+    lake, *_ = built
+    attach = _citywh(lake.env, "lake", "attach")
+    assert attach.returncode == 0 and "READ_ONLY, SNAPSHOT_VERSION" in attach.stdout, attach.stderr
+    engine = create_engine("duckdb:///:memory:", poolclass=NullPool)
+    event.listen(engine, "connect", lambda connection, _: connection.execute(attach.stdout))
+    with engine.connect() as connection:
+        assert connection.execute(text("select member_count from dim_network where network_id = 'c40'")
+                                  ).fetchall() == [(97,)]
+    status = _citywh(lake.env, "status")
+    assert status.returncode == 0 and "at snapshot" in status.stdout and "c40_roster" in status.stdout
+
+
+def test_a_publish_expires_snapshots_past_the_retention_but_never_the_published_one(postgres, tmp_path,
+                                                                                    monkeypatch):
+    from ingest import lake, publish
+
+    env = _lake_env(postgres, tmp_path / "home", tmp_path)
+    for key in ("CITYWH_HOME", "CITYWH_WAREHOUSE", "CITYWH_LAKE_CATALOG", "CITYWH_LAKE_DATA"):
+        monkeypatch.setenv(key, env[key])
+    con = lake.connect(create=True)
+    try:
+        con.execute("create table t as select 1 as version")
+        for version in (2, 3):
+            con.execute(f"update t set version = {version}")
+        current = con.execute(f"select id from ducklake_current_snapshot('{lake.ALIAS}')").fetchone()[0]
+        monkeypatch.setenv("CITYWH_LAKE_RETAIN_DAYS", "7")
+        publish._expire_snapshots(con, keep_from=current)  # all younger than 7 days: all kept
+        assert con.execute(f"select count(*) from {lake.ALIAS}.snapshots()").fetchone()[0] == current + 1
+        monkeypatch.setenv("CITYWH_LAKE_RETAIN_DAYS", "0")
+        publish._expire_snapshots(con, keep_from=current)
+        assert con.execute(f"select min(snapshot_id) from {lake.ALIAS}.snapshots()").fetchone()[0] == current
+        assert con.execute("select version from t").fetchall() == [(3,)]
+    finally:
+        con.close()
+
+
 def test_writers_refuse_a_lake_nobody_initialised_then_three_sources_land_at_once(postgres, tmp_path, bundle_dir):
     env = _lake_env(postgres, tmp_path / "home", bundle_dir)
     refused = _citywh(env, "ingest", "eurocities")
