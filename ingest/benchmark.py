@@ -168,13 +168,10 @@ def airflow_build_timings(settings: Settings) -> tuple[float, float]:
     the same landed data: the same work, dbt build, publish, docs and report)."""
     from datetime import datetime
 
-    from ingest import catalog
-    from ingest.devstack import AirflowStack, Postgres, postgres_bindir
+    from ingest.devstack import AirflowStack, Postgres, ingest_dag_ids, require_postgres_bindir
 
-    bindir = postgres_bindir()
-    if bindir is None:
-        raise RuntimeError("PostgreSQL server binaries not found: `make postgres-server`")
-    ingest_dags = [f"ingest_{declared.name}" for declared in catalog.DAGS]
+    bindir = require_postgres_bindir()
+    ingest_dags = ingest_dag_ids()
     with tempfile.TemporaryDirectory(prefix="citywh-bench-airflow-") as work:
         env = {"CITYWH_HOME": f"{work}/home", "CITYWH_BUNDLE": str(settings.bundle_dir),
                "CITYWH_FETCH": "offline"}
@@ -204,12 +201,9 @@ LAKE_CONCURRENT_SOURCES = ("worldbank", "wikidata_p190", "climactor")
 def lake_timings(settings: Settings) -> dict[str, dict[str, float]]:
     """{mode: {"cold": seconds of a cold `citywh run`, "concurrent": seconds of three `citywh
     ingest`s started at once}} for mode file and ducklake, each in fresh homes."""
-    from ingest.devstack import Postgres, postgres_bindir
+    from ingest.devstack import Postgres, require_postgres_bindir
 
-    bindir = postgres_bindir()
-    if bindir is None:
-        raise RuntimeError("PostgreSQL server binaries not found: `make postgres-server`")
-    postgres = Postgres(bindir)
+    postgres = Postgres(require_postgres_bindir())
     postgres.start()
     results: dict[str, dict[str, float]] = {}
     try:

@@ -40,6 +40,20 @@ def postgres_bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
+def require_postgres_bindir() -> Path:
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL server binaries not found: `make postgres-server` installs Debian's postgresql")
+    return bindir
+
+
+def ingest_dag_ids() -> list[str]:
+    """Every ingest DAG the catalog declares, in its order (World Bank first)."""
+    from ingest import catalog
+
+    return [f"ingest_{declared.name}" for declared in catalog.DAGS]
+
+
 class Postgres:
     """A throwaway PostgreSQL cluster. initdb refuses root, so as root it runs as `postgres`."""
 

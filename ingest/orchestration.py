@@ -62,7 +62,7 @@ def source_ingest_dag(name: str):
     """ingest_<name>, for the catalog DAG `name`: fetch -> validate_and_land (one mapped task per
     snapshot file) -> announce (the Assets of the raw tables that changed). Everything it needs is
     read from ingest.catalog, which imports nothing heavy."""
-    from ingest import catalog, lake
+    from ingest import catalog
 
     declared = catalog.dag(name)
     sources = catalog.sources_of(name)

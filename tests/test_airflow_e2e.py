@@ -11,19 +11,16 @@ from urllib.parse import quote
 
 import duckdb
 import pytest
-from ingest.devstack import AirflowStack, Postgres, postgres_bindir
+from ingest.devstack import AirflowStack, Postgres, ingest_dag_ids, require_postgres_bindir
 
 pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
 
-INGEST_DAGS = ["ingest_worldbank", "ingest_geonames", "ingest_un_wup", "ingest_c40_gdp",
-               "ingest_networks", "ingest_sister_cities"]
+INGEST_DAGS = ingest_dag_ids()  # World Bank first
 
 
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory, bundle_dir):
-    bindir = postgres_bindir()
-    if bindir is None:
-        pytest.fail("PostgreSQL server binaries not found: .ci/run installs Debian's postgresql")
+    bindir = require_postgres_bindir()
     workdir = tmp_path_factory.mktemp("airflow-e2e")
     citywh_env = {"CITYWH_HOME": str(workdir / "home"), "CITYWH_BUNDLE": str(bundle_dir),
                   "CITYWH_FETCH": "offline"}

@@ -12,21 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from ingest.devstack import AirflowStack, Postgres, postgres_bindir
+from ingest.devstack import AirflowStack, Postgres, ingest_dag_ids, require_postgres_bindir
+from lake_fixtures import lake_query
 
 pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
 
-INGEST_DAGS = ["ingest_worldbank", "ingest_geonames", "ingest_un_wup", "ingest_c40_gdp",
-               "ingest_networks", "ingest_sister_cities"]
+INGEST_DAGS = ingest_dag_ids()  # World Bank first
 
 
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory, bundle_dir):
-    bindir = postgres_bindir()
-    if bindir is None:
-        pytest.fail("PostgreSQL server binaries not found: .ci/run installs Debian's postgresql")
     workdir = tmp_path_factory.mktemp("airflow-lake")
-    postgres = Postgres(bindir)
+    postgres = Postgres(require_postgres_bindir())
     stack = None
     try:
         metadata = postgres.start()
@@ -47,23 +44,6 @@ def airflow(tmp_path_factory, bundle_dir):
         postgres.stop()
 
 
-def _lake_query(airflow: AirflowStack, sql: str, *, published: bool = True):
-    """A query in this process against the stack's lake: at the serving snapshot, or its head."""
-    from ingest import lake, publish
-
-    patch = pytest.MonkeyPatch()
-    for key in ("CITYWH_HOME", "CITYWH_WAREHOUSE", "CITYWH_LAKE_CATALOG", "CITYWH_LAKE_DATA"):
-        patch.setenv(key, airflow.env[key])
-    try:
-        con = lake.connect(read_only=True, snapshot=publish.serving_snapshot() if published else None)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-    finally:
-        patch.undo()
-
-
 def test_ingest_dags_land_at_once_and_the_build_publishes_a_lake_snapshot(airflow):
     with airflow.client() as client:
         airflow.wait_for_dags(client, [*INGEST_DAGS, "warehouse_build"])
@@ -81,14 +61,14 @@ def test_ingest_dags_land_at_once_and_the_build_publishes_a_lake_snapshot(airflo
         tasks = airflow.task_instances(client, "warehouse_build", build["dag_run_id"])
         assert {t["state"] for t in tasks} == {"success"}
     # landings of different DAGs overlapped in time: they did not queue for one writer
-    windows = _lake_query(airflow, "select source, min(started_at), max(finished_at) from meta.loads "
+    windows = lake_query(airflow.env, "select source, min(started_at), max(finished_at) from meta.loads "
                                    "where status = 'landed' group by all", published=False)
     assert any(a[0] != b[0] and a[1] < b[2] and b[1] < a[2] for a in windows for b in windows), windows
-    assert _lake_query(airflow, "select population from country_indicators where country_code = 'JPN' "
+    assert lake_query(airflow.env, "select population from country_indicators where country_code = 'JPN' "
                                 "and year = 2020") == [(126_261_000,)]
-    assert _lake_query(airflow, "select city_name, population from fct_city_population where year = 2018 "
+    assert lake_query(airflow.env, "select city_name, population from fct_city_population where year = 2018 "
                                 "order by population desc limit 1") == [("Tokyo", 37_468_302)]
-    assert _lake_query(airflow, "select member_count, roster_status from dim_network "
+    assert lake_query(airflow.env, "select member_count, roster_status from dim_network "
                                 "where network_id = 'c40'") == [(97, "held")]
     report = airflow.env["CITYWH_HOME"] + "/report/citywh-report.html"
     assert "at snapshot" in Path(report).read_text(encoding="utf-8")  # the report read the published snapshot

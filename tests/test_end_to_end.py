@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from background import start_citywh, wait_for
+from bundle_overlays import bundle_without_london_in_c40_list
 from ingest import publish
 from ingest.config import settings
 
@@ -377,23 +379,6 @@ def _mart_digests(serving: Path) -> dict[str, str]:
         con.close()
 
 
-def _bundle_without_london_in_c40_list(bundle_dir: Path, tmp_path: Path) -> Path:
-    """The bundle, its C40 inventory list (Open Earth Foundation) without London."""
-    overlay = tmp_path / "bundle"
-    for folder in bundle_dir.iterdir():
-        if folder.is_dir() and folder.name != "networks":
-            (overlay / folder.name).parent.mkdir(parents=True, exist_ok=True)
-            (overlay / folder.name).symlink_to(folder)
-    (overlay / "networks").mkdir()
-    for file in (bundle_dir / "networks").iterdir():
-        if file.name != "c40_cities_oef.csv":
-            (overlay / "networks" / file.name).symlink_to(file)
-    roster = (bundle_dir / "networks" / "c40_cities_oef.csv").read_text(encoding="utf-8").splitlines()
-    (overlay / "networks" / "c40_cities_oef.csv").write_text(
-        "\n".join(line for line in roster if not line.startswith("London,")) + "\n", encoding="utf-8")
-    return overlay
-
-
 def test_a_forced_rebuild_of_the_same_snapshots_gives_identical_marts(built, tmp_path):
     home, *_ = built
     copy, env, citywh = _own_copy(built, tmp_path)
@@ -408,7 +393,7 @@ def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
     """A later C40 inventory list without London ends London's row of that list in the SCD2
     history, while C40's own list and ClimActor still list it."""
     home, env, citywh = _own_copy(built, tmp_path)
-    overlay = _bundle_without_london_in_c40_list(bundle_dir, tmp_path)
+    overlay = bundle_without_london_in_c40_list(bundle_dir, tmp_path)
     rerun = subprocess.run([str(citywh), "run"], env={**env, "CITYWH_BUNDLE": str(overlay)},
                            capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
@@ -512,20 +497,6 @@ def test_a_covenant_signature_and_a_global_covenant_listing_count_once(built):
     assert london == [(3,)]  # C40, Eurocities, Global Covenant (its Covenant of Mayors signature inside)
 
 
-def _start(citywh, env, log: Path, *args) -> subprocess.Popen:
-    """`citywh *args` in the background, its output to `log`: a pipe nobody reads until the end
-    fills up (a build prints more than a pipe holds) and stops the run mid-way."""
-    with log.open("w") as out:
-        return subprocess.Popen([str(citywh), *args], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-
-
-def _wait_for(predicate, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_one_writer_at_a_time_and_readers_never_fail(built, tmp_path):
     """While a forced rebuild runs: a second run stops at once with one line naming the holder,
     and readers querying the serving file throughout - DuckDB directly, and a BI tool's way
@@ -540,14 +511,14 @@ def test_one_writer_at_a_time_and_readers_never_fail(built, tmp_path):
     bi = create_engine(f"duckdb:///{serving}", connect_args={"read_only": True}, poolclass=NullPool)
     readme_queries = list(_readme_queries().values())
     first_log = tmp_path / "first-run.log"
-    first = _start(citywh, env, first_log, "run", "--force")
+    first = start_citywh(env, first_log, "run", "--force")
     try:
         def holding() -> bool:  # the lock's holder file names the first run
             try:
                 return f"pid {first.pid} " in holder.read_text()
             except FileNotFoundError:
                 return False
-        _wait_for(holding)
+        wait_for(holding)
         second = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
         message = " ".join(second.stderr.split())
@@ -578,17 +549,17 @@ def test_kill_9_leaves_the_serving_file_and_the_warehouse_intact(built, bundle_d
     copy, env, citywh = _own_copy(built, tmp_path)
     serving = copy / "warehouse" / "serving.duckdb"
     before = _mart_digests(serving)
-    env = {**env, "CITYWH_BUNDLE": str(_bundle_without_london_in_c40_list(bundle_dir, tmp_path))}
+    env = {**env, "CITYWH_BUNDLE": str(bundle_without_london_in_c40_list(bundle_dir, tmp_path))}
     shutil.rmtree(copy / "dbt" / "logs", ignore_errors=True)  # the copied build's log says START too
     if moment == "landing":  # the changed C40 list waits, inside its landing transaction, to be killed
         env["CITYWH_DRILL_PAUSE"] = "landing"
     log = tmp_path / "killed-run.log"
-    run = _start(citywh, env, log, "run")
+    run = start_citywh(env, log, "run")
     marker = "drill: paused in landing" if moment == "landing" else "c40_roster/c40_cities: landed"
-    _wait_for(lambda: marker in log.read_text(errors="replace") or run.poll() is not None, seconds=300)
+    wait_for(lambda: marker in log.read_text(errors="replace") or run.poll() is not None, seconds=300)
     if moment == "dbt build":  # killed once dbt is running its nodes
         dbt_log = copy / "dbt" / "logs" / "dbt.log"
-        _wait_for(lambda: dbt_log.exists() and " START " in dbt_log.read_text(errors="replace"))
+        wait_for(lambda: dbt_log.exists() and " START " in dbt_log.read_text(errors="replace"))
     run.kill()
     run.wait(timeout=60)
     assert run.returncode == -9, log.read_text(errors="replace")[-2000:]

@@ -6,29 +6,25 @@ snapshot while a build commits; kill -9 mid-landing leaves the catalog consisten
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from ingest.devstack import Postgres, postgres_bindir
+from background import CITYWH, start_citywh, wait_for
+from bundle_overlays import bundle_without_london_in_c40_list
+from ingest.devstack import Postgres, require_postgres_bindir
+from lake_fixtures import LAKE_VARIABLES, lake_query, pointed_at
 
 pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test` runs them
 
-CITYWH = Path(sys.executable).with_name("citywh")
 C40_CURRENT = ("select count(*) from fct_network_membership_history where network_id = 'c40' "
                "and roster_source = 'c40_roster' and is_current")
 
 
 @pytest.fixture(scope="module")
 def postgres():
-    bindir = postgres_bindir()
-    if bindir is None:
-        pytest.fail("PostgreSQL server binaries not found: .ci/run installs Debian's postgresql")
-    cluster = Postgres(bindir)
+    cluster = Postgres(require_postgres_bindir())
     cluster.start()
     try:
         yield cluster
@@ -49,18 +45,6 @@ def _citywh(env, *args, timeout=900) -> subprocess.CompletedProcess:
     return subprocess.run([str(CITYWH), *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def _start(env, log: Path, *args) -> subprocess.Popen:
-    with log.open("w") as out:  # a file, not a pipe nobody reads: a build prints more than a pipe holds
-        return subprocess.Popen([str(CITYWH), *args], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-
-
-def _wait_for(predicate, seconds: float = 300) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 # When the pipeline first saw a membership (the dbt snapshot's clock): two builds at different
 # times differ there and nowhere else.
 BUILD_TIME_COLUMNS = ("first_seen_at", "valid_from", "valid_to")
@@ -76,41 +60,22 @@ def _digests(con) -> dict[str, str]:
 
 
 class Lake:
-    """This test process pointed at one lake (the environment `ingest.lake` reads)."""
+    """A lake `citywh` built, seen from this test process."""
 
     def __init__(self, env: dict[str, str]):
         self.env = env
-
-    def _use(self) -> pytest.MonkeyPatch:
-        patch = pytest.MonkeyPatch()
-        for key in ("CITYWH_HOME", "CITYWH_WAREHOUSE", "CITYWH_LAKE_CATALOG", "CITYWH_LAKE_DATA"):
-            patch.setenv(key, self.env[key])
-        return patch
 
     def serving(self, query: str | None = None):
         """(serving snapshot, marts' digests or the query's rows) at the published snapshot."""
         from ingest import publish
 
-        patch = self._use()
-        try:
+        with pointed_at(self.env):
             snapshot = publish.serving_snapshot()
             with publish.open_serving(Path("unused")) as con:
                 return snapshot, (_digests(con) if query is None else con.execute(query).fetchall())
-        finally:
-            patch.undo()
 
     def head(self, query: str):
-        from ingest import lake
-
-        patch = self._use()
-        try:
-            con = lake.connect(read_only=True)
-            try:
-                return con.execute(query).fetchall()
-            finally:
-                con.close()
-        finally:
-            patch.undo()
+        return lake_query(self.env, query, published=False)
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +135,7 @@ def test_a_publish_expires_snapshots_past_the_retention_but_never_the_published_
     from ingest import lake, publish
 
     env = _lake_env(postgres, tmp_path / "home", tmp_path)
-    for key in ("CITYWH_HOME", "CITYWH_WAREHOUSE", "CITYWH_LAKE_CATALOG", "CITYWH_LAKE_DATA"):
+    for key in LAKE_VARIABLES:
         monkeypatch.setenv(key, env[key])
     con = lake.connect(create=True)
     try:
@@ -196,7 +161,7 @@ def test_writers_refuse_a_lake_nobody_initialised_then_three_sources_land_at_onc
     init = _citywh(env, "lake", "init")
     assert init.returncode == 0 and "lake ready" in init.stdout, init.stderr
     sources = ("worldbank", "eurocities", "unesco_creative_cities")
-    runs = [_start(env, tmp_path / f"{source}.log", "ingest", source) for source in sources]
+    runs = [start_citywh(env, tmp_path / f"{source}.log", "ingest", source) for source in sources]
     for source, process in zip(sources, runs, strict=True):
         assert process.wait(timeout=600) == 0, (tmp_path / f"{source}.log").read_text()[-2000:]
     lake = Lake(env)
@@ -214,7 +179,7 @@ def test_readers_stay_on_the_published_snapshot_while_a_build_commits(built, tmp
     lake, *_ = built
     before_snapshot, before = lake.serving()
     log = tmp_path / "rebuild.log"
-    rebuild = _start(lake.env, log, "run", "--force")
+    rebuild = start_citywh(lake.env, log, "run", "--force")
     reads, errors = 0, []
     try:
         while rebuild.poll() is None:
@@ -237,23 +202,13 @@ def test_readers_stay_on_the_published_snapshot_while_a_build_commits(built, tmp
 
 def test_kill_9_while_landing_leaves_the_lake_consistent_and_the_rerun_converges(built, bundle_dir, tmp_path):
     lake, *_ = built
-    overlay = tmp_path / "bundle"  # the bundle with London gone from the C40 inventory list
-    for folder in bundle_dir.iterdir():
-        if folder.is_dir() and folder.name != "networks":
-            (overlay / folder.name).parent.mkdir(parents=True, exist_ok=True)
-            (overlay / folder.name).symlink_to(folder)
-    (overlay / "networks").mkdir()
-    for file in (bundle_dir / "networks").iterdir():
-        if file.name != "c40_cities_oef.csv":
-            (overlay / "networks" / file.name).symlink_to(file)
-    roster = (bundle_dir / "networks" / "c40_cities_oef.csv").read_text(encoding="utf-8").splitlines()
-    (overlay / "networks" / "c40_cities_oef.csv").write_text(
-        "\n".join(line for line in roster if not line.startswith("London,")) + "\n", encoding="utf-8")
+    overlay = bundle_without_london_in_c40_list(bundle_dir, tmp_path)
     env = {**lake.env, "CITYWH_BUNDLE": str(overlay)}
     snapshot, before = lake.serving()
     log = tmp_path / "killed.log"
-    run = _start({**env, "CITYWH_DRILL_PAUSE": "landing"}, log, "ingest", "c40_roster")
-    _wait_for(lambda: "drill: paused in landing" in log.read_text(errors="replace") or run.poll() is not None)
+    run = start_citywh({**env, "CITYWH_DRILL_PAUSE": "landing"}, log, "ingest", "c40_roster")
+    wait_for(lambda: "drill: paused in landing" in log.read_text(errors="replace") or run.poll() is not None,
+             seconds=300)
     run.kill()
     assert run.wait(timeout=60) == -9, log.read_text(errors="replace")[-2000:]
     assert lake.serving() == (snapshot, before)  # readers: the last published build, untouched
@@ -262,4 +217,3 @@ def test_kill_9_while_landing_leaves_the_lake_consistent_and_the_rerun_converges
     assert again.returncode == 0, again.stderr[-2000:]
     assert lake.head("select count(*) from raw.c40_roster__members") == [(78,)]
     assert lake.serving(C40_CURRENT)[1] == [(78,)]
-    shutil.rmtree(overlay)
