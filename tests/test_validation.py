@@ -60,6 +60,16 @@ def test_failures_name_the_rows_by_the_source_key(citywh_env):
         assert any(expected in line for line in failed), (expected, failed)
 
 
+def test_a_column_parsed_as_another_type_fails_naming_it(citywh_env):
+    """Types are compared with the declaration on the frame, every column (nullable ones too)."""
+    population = acquire_all(SOURCE, citywh_env)[1]
+    frame = SOURCE.parse(population.path, SOURCE.spec(population.key))
+    assert validate(SOURCE.name, frame).success
+    outcome = validate(SOURCE.name, frame.with_columns(pl.col("year").cast(pl.Int64)))
+    assert not outcome.success
+    assert outcome.failed == ["column year: declared int32, parsed as Int64"]
+
+
 def test_every_suite_derived_from_the_catalog_passes_on_the_real_files(citywh_env):
     """The suites are built from each table's declaration; every real file of the bundle (and the
     packaged gazetteer) must pass its own, and a duplicated key must be named by that key."""
