@@ -11,6 +11,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from ingest.landing import LoadResult
 from ingest.snapshots import Snapshot, SnapshotStore
 from ingest.sources import raw_tables, table_of_file, tables_of
 from ingest.sources.base import RawTable
-from ingest.validation import build_data_docs, validate
+from ingest.validation import build_data_docs, validate, warm_up_in_background
 
 Report = Callable[[str], None]
 
@@ -73,7 +74,8 @@ def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, *,
                                 landing.landed_batches(settings.warehouse_path) if landed is None else landed)
 
 
-def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, landed: dict) -> LoadResult:
+def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, landed: dict,
+                     parsed: Future | None = None) -> LoadResult:
     started_at = datetime.now(UTC)
     store = SnapshotStore(settings.store_dir)
     unchanged = landing.already_landed(landed, table, snapshot)
@@ -92,8 +94,7 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
         return folder
 
     try:
-        with timed("parse"):
-            frame = _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
+        frame = parsed.result() if parsed else parse(table, snapshot)
     except ParseError as exc:
         folder = reject("parse", exc)
         raise exc.quarantined(folder, table.name) from exc
@@ -120,6 +121,13 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
     return result
 
 
+def parse(table: RawTable, snapshot: Snapshot) -> pl.DataFrame:
+    """The snapshot file as the table's typed frame (ParseError naming file and row or field)."""
+    spec = table.spec(snapshot.key)
+    with timed("parse"):
+        return _dated(table.parse(snapshot.path, spec), spec.as_of, snapshot)
+
+
 def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.DataFrame:
     """Rows that do not say which date they describe (`as_of`) are as of the file's declared date,
     or, downloaded live, of the day they were fetched."""
@@ -134,12 +142,18 @@ def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.
 def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
                      report: Report = _quiet) -> list[LoadResult]:
     results = []
-    with warehouse.landing_lock(settings.warehouse_path):
+    with warehouse.landing_lock(settings.warehouse_path), ThreadPoolExecutor(1, "parse-ahead") as ahead:
         landed = landing.landed_batches(settings.warehouse_path)  # once: each file's key comes once
+        work = [(table_of_file(s.source, s.key), s) for s in snapshots]
+        work = [(table, s, landing.already_landed(landed, table, s) is None) for table, s in work]
+        if any(new for *_, new in work):
+            warm_up_in_background()
+        # the next new file is parsed (polars, off the GIL) while this one is validated and landed;
+        # at most two parsed frames are held at once
+        parsed = _ParseAhead(ahead, [(table, s) for table, s, new in work if new])
         try:
-            for snapshot in snapshots:
-                result = ingest_snapshot(table_of_file(snapshot.source, snapshot.key), snapshot, settings,
-                                         landed=landed)
+            for table, snapshot, _ in work:
+                result = _ingest_snapshot(table, snapshot, settings, landed, parsed.take(snapshot))
                 report(f"{snapshot.source}/{snapshot.key}: {result.status}"
                        + (f", {result.rows:,} rows" if result.status == "landed" else "")
                        + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
@@ -150,6 +164,26 @@ def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
             if docs:
                 report(f"Great Expectations Data Docs: {docs}")
     return results
+
+
+class _ParseAhead:
+    """Parses the files to land in order, one ahead of the one being taken."""
+
+    def __init__(self, executor: ThreadPoolExecutor, files: list[tuple[RawTable, Snapshot]]):
+        self._executor, self._files, self._pending = executor, iter(files), {}
+        self._submit_next()
+
+    def take(self, snapshot: Snapshot) -> Future | None:
+        future = self._pending.pop(id(snapshot), None)
+        if future is not None:
+            self._submit_next()
+        return future
+
+    def _submit_next(self) -> None:
+        following = next(self._files, None)
+        if following is not None:
+            table, snapshot = following
+            self._pending[id(snapshot)] = self._executor.submit(parse, table, snapshot)
 
 
 def ingest_source(name: str, settings: Settings, report: Report = _quiet) -> list[LoadResult]:
