@@ -163,3 +163,20 @@ def test_a_geonames_id_stated_by_the_source_decides(gazetteer):
                         wikidata_qid="Q49236")
     assert (found["geonameid"], found["method"], found["matched_name"]) == (4171563, "geonames_id",
                                                                           "St. Petersburg")
+
+
+def test_the_name_index_is_kept_for_unchanged_inputs_only(bundle_dir, tmp_path):
+    """The index read back from the cache matches as the one just built; a changed gazetteer
+    (another row, or the same rows in another order: no) builds and keeps a new one."""
+    spec = raw_table("geonames__cities").snapshots[0]
+    cities = geonames.parse_cities(packaged_file(spec)[0], spec).rename(
+        {"name": "city_name", "country_code": "country_iso2"}).filter(pl.col("country_iso2") == "BE")
+    built = Gazetteer(cities, cache_dir=tmp_path)
+    kept = sorted(path.name for path in tmp_path.iterdir())
+    assert len(kept) == 2
+    shuffled = Gazetteer(cities.sample(fraction=1.0, shuffle=True, seed=7), cache_dir=tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == kept
+    assert shuffled.names.sort(pl.all()).equals(built.names.sort(pl.all()))
+    assert resolve_one(shuffled, "network_member", "Temse 2030", "BE", 51.12, 4.21)["geonameid"] == 2785778
+    Gazetteer(cities.head(100), cache_dir=tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2 and sorted(p.name for p in tmp_path.iterdir()) != kept

@@ -3,6 +3,7 @@ city of the gazetteer, by evidence, or kept unresolved with its candidates and t
 matcher is a library (ingest.crosswalk); this model only hands it the staged data, so the whole
 story shows in dbt's lineage."""
 
+from ingest.config import settings
 from ingest.crosswalk import resolve
 
 
@@ -12,4 +13,5 @@ def model(dbt, session):
         mentions=dbt.ref("int_city_mentions").pl(),
         cities=dbt.ref("stg_geonames__cities").pl(),
         admin1=dbt.ref("stg_geonames__admin1_codes").pl(),
+        cache_dir=settings().home / "cache",  # the gazetteer's name index, kept while it is unchanged
     )
