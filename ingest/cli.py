@@ -172,8 +172,8 @@ def sql(query: str = typer.Argument(None, help="SQL (one or more statements); wi
     from ingest.publish import open_serving
 
     try:
-        with open_serving(load_settings().serving_path) as con:
-            _print_queries(con, query if query else sys.stdin.read(), csv)
+        with open_serving(load_settings().serving_path) as serving:
+            _print_queries(serving.con, query if query else sys.stdin.read(), csv)
     except CitywhError as exc:
         _fail(exc)
 

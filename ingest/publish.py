@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -61,14 +62,18 @@ def _publish_snapshot(settings: Settings) -> int:
 
 def _expire_snapshots(con, *, keep_from: int) -> None:
     """Expire the snapshots older than the retention and older than the one just published (which
-    a reader may still be attached at), then delete the files no snapshot needs any more."""
+    a reader may still be attached at), then delete the files no snapshot needs any more, once
+    they have waited CITYWH_LAKE_FILE_GRACE_HOURS since their snapshot expired: a reader that
+    attached at an older snapshot before this publish keeps reading meanwhile."""
     days = float(os.environ.get("CITYWH_LAKE_RETAIN_DAYS", "7"))
+    grace_hours = float(os.environ.get("CITYWH_LAKE_FILE_GRACE_HOURS", "24"))
     old = [row[0] for row in con.execute(
         f"select snapshot_id from {lake.ALIAS}.snapshots() where snapshot_id < ? "
         "and snapshot_time < now() - to_days(?::integer)", [keep_from, int(days)]).fetchall()]
     if old:
         con.execute(f"call ducklake_expire_snapshots('{lake.ALIAS}', versions => ?)", [old])
-        con.execute(f"call ducklake_cleanup_old_files('{lake.ALIAS}', cleanup_all => true)")
+    con.execute(f"call ducklake_cleanup_old_files('{lake.ALIAS}', "
+                "older_than => now() - to_microseconds((? * 3600e6)::bigint))", [grace_hours])
 
 
 def serving_snapshot() -> int | None:
@@ -82,33 +87,45 @@ def serving_snapshot() -> int | None:
         con.close()
 
 
-def is_published(serving_path: Path) -> bool:
-    return serving_snapshot() is not None if lake.enabled() else serving_path.exists()
+class NothingPublished(CitywhError):
+    pass
 
 
-def serving_name(serving_path: Path) -> str:
-    """What readers read, for messages and the report: the serving file or the lake snapshot."""
+class Serving(NamedTuple):
+    con: duckdb.DuckDBPyConnection
+    name: str  # what readers read, for messages and the report
+    snapshot: int | None  # lake mode: the snapshot attached at
+
+
+def published_name(serving_path: Path) -> str | None:
+    """What readers read (the serving file, or the lake at its serving snapshot); None when
+    nothing was published yet."""
     if lake.enabled():
-        return f"the lake ({lake.redacted(lake.lake_settings().catalog)}) at snapshot {serving_snapshot()}"
-    return str(serving_path)
+        snapshot = serving_snapshot()
+        return None if snapshot is None else _lake_name(snapshot)
+    return str(serving_path) if serving_path.exists() else None
+
+
+def _lake_name(snapshot: int) -> str:
+    return f"the lake ({lake.redacted(lake.lake_settings().catalog)}) at snapshot {snapshot}"
 
 
 @contextmanager
-def open_serving(serving_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to what was last published: the serving file at `serving_path`, or
-    in lake mode the lake attached at the serving snapshot. Raises CitywhError when nothing was
-    published yet."""
+def open_serving(serving_path: Path) -> Iterator[Serving]:
+    """A read-only connection to what was last published, and its name: the serving file at
+    `serving_path`, or in lake mode the lake attached at the serving snapshot (found once).
+    Raises NothingPublished when nothing was published yet."""
     if lake.enabled():
         snapshot = serving_snapshot()
         if snapshot is None:
-            raise CitywhError("the lake holds no published build yet: run `citywh run` first")
-        con = lake.connect(read_only=True, snapshot=snapshot)
+            raise NothingPublished("the lake holds no published build yet: run `citywh run` first")
+        con, name = lake.connect(read_only=True, snapshot=snapshot), _lake_name(snapshot)
     else:
         if not serving_path.exists():
-            raise CitywhError(f"no serving file at {serving_path}: run `citywh run` first")
-        con = duckdb.connect(str(serving_path), read_only=True)
+            raise NothingPublished(f"no serving file at {serving_path}: run `citywh run` first")
+        snapshot, con, name = None, duckdb.connect(str(serving_path), read_only=True), str(serving_path)
     try:
-        yield con
+        yield Serving(con, name, snapshot)
     finally:
         con.close()
 

@@ -138,10 +138,10 @@ def write_report(serving_path: Path, out_path: Path,
                  cities: tuple[tuple[str, str], ...] = DEFAULT_CITIES) -> Path:
     """Render the report from the serving file to out_path, swapped in whole (a reader never sees
     half a file)."""
-    from ingest.publish import open_serving, serving_name
+    from ingest.publish import open_serving
 
-    with open_serving(serving_path) as con:
-        page = render(con, cities, serving_name(serving_path))
+    with open_serving(serving_path) as serving:
+        page = render(serving.con, cities, serving.name)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     staging = out_path.with_name(f".{out_path.name}.{os.getpid()}.writing")
     try:

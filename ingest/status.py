@@ -30,9 +30,11 @@ def _read_lake_status(settings: Settings) -> Status:
     at the serving snapshot (what readers see) or the head when nothing was published yet."""
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         loads = _loads(con)
-    if publish.is_published(settings.serving_path):
-        with publish.open_serving(settings.serving_path) as con:
-            return Status(publish.serving_name(settings.serving_path), loads, _marts(con))
+    try:
+        with publish.open_serving(settings.serving_path) as serving:
+            return Status(serving.name, loads, _marts(serving.con))
+    except publish.NothingPublished:
+        pass
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         return Status("the lake's head (nothing published yet)", loads, _marts(con))
 
