@@ -165,6 +165,8 @@ def warehouse_build_dag(*, doc_md: str):
 
             created = warehouse.ensure_raw_tables(settings().warehouse_path, raw_tables().values())
             log.info("created empty raw tables: %s", created or "none")
+            # until publish records it, the writer's models are not the last published build's
+            warehouse.record_build_started(settings().warehouse_path)
 
         dbt = DbtTaskGroup(
             group_id="dbt",
@@ -210,15 +212,15 @@ def warehouse_build_dag(*, doc_md: str):
             from ingest import publish as publishing
             from ingest import warehouse
             from ingest.config import settings
-            from ingest.pipeline import build_inputs_sha256, write_dbt_docs
+            from ingest.pipeline import build_inputs, write_dbt_docs
 
             current = settings()
             served = publishing.publish(current)
             # a later `citywh run` with nothing new skips its build, as after its own
-            inputs = build_inputs_sha256(current)
-            warehouse.record_build(current.warehouse_path, inputs)
+            inputs = build_inputs(current)
+            warehouse.record_build(current.warehouse_path, inputs.sha256, inputs.parts)
             get_current_context()["outlet_events"][SERVING_ASSET].extra = {
-                "path": str(served), "build_inputs_sha256": inputs}
+                "path": str(served), "build_inputs_sha256": inputs.sha256}
             log.info("dbt docs: %s", write_dbt_docs(current))  # reads the writer: in this slot
             return str(served)
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -222,25 +223,39 @@ def init_lake(settings: Settings) -> str:
             f"({len(created)} raw tables created)")
 
 
-def build(settings: Settings) -> list[tuple[str, str]]:
-    """dbt build: models, snapshots, tests and unit tests, against the writer warehouse."""
+def build(settings: Settings, select: list[str] | None = None) -> list[tuple[str, str]]:
+    """dbt build: models, snapshots, tests and unit tests, against the writer warehouse (all of
+    them, or the `select`ed nodes)."""
     with warehouse.writer_lock(settings.warehouse_path):
         warehouse.ensure_raw_tables(settings.warehouse_path, raw_tables().values())
-        return run_dbt(["build"], settings)
+        warehouse.record_build_started(settings.warehouse_path)
+        return run_dbt(["build", *(["--select", *select] if select else [])], settings)
 
 
 def build_and_publish(settings: Settings, report: Report = _quiet, *, force: bool = False) -> bool:
     """dbt build and publish, unless nothing the build reads changed since the last one (the
     landed batches, the dbt project, the crosswalk code) and the serving file is there; return
-    whether it built."""
+    whether it built. When only landed data changed since the last published build, only the
+    raw tables that changed and what depends on them are built (the rest of the writer is that
+    build's, unchanged); code changed, a build that did not publish, or --force: everything."""
     with warehouse.writer_lock(settings.warehouse_path):
-        inputs = build_inputs_sha256(settings)
-        if not force and publish.is_published(settings.serving_path) and warehouse.last_build_inputs(settings.warehouse_path) == inputs:
-            report(f"nothing changed since the last build (inputs {inputs[:12]}): dbt build and publish "
-                   f"skipped; {publish.serving_name(settings.serving_path)} is current (--force rebuilds)")
+        inputs = build_inputs(settings)
+        last = warehouse.last_build(settings.warehouse_path)
+        current = publish.published_name(settings.serving_path)
+        if not force and last and last.published and last.inputs_sha256 == inputs.sha256 and current:
+            report(f"nothing changed since the last build (inputs {inputs.sha256[:12]}): dbt build and "
+                   f"publish skipped; {current} is current (--force rebuilds)")
             return False
+        changed = None if force or not current or not last or not last.published \
+            else inputs.changed_tables(last.inputs)
+        tables = raw_tables()
+        if changed and not set(changed) <= set(tables):
+            changed = None  # a batch outside the catalog's tables changed: build everything
+        select = [f"source:{tables[table].source.name}.{table}+" for table in changed or ()]
+        if changed:
+            report(f"changed since the last build: {', '.join(changed)}; building what depends on them")
         with timed("dbt_build"):
-            outcomes = build(settings)
+            outcomes = build(settings, select)
         # every status with its count: exposures are "no-op", warnings "warn", not silent failures
         statuses = Counter("passed" if status in ("success", "pass") else status for _, status in outcomes)
         report(f"dbt build: {len(outcomes)} nodes, "
@@ -248,7 +263,7 @@ def build_and_publish(settings: Settings, report: Report = _quiet, *, force: boo
         report_crosswalk(settings, report)
         with timed("publish"):
             report(f"published {publish.publish(settings)}")
-            warehouse.record_build(settings.warehouse_path, inputs)
+            warehouse.record_build(settings.warehouse_path, inputs.sha256, inputs.parts)
         with timed("dbt_docs"):
             report(f"dbt docs: {write_dbt_docs(settings)}")
         with timed("report"):
@@ -274,14 +289,43 @@ def write_dbt_docs(settings: Settings) -> Path:
     return settings.dbt_docs_path
 
 
-def build_inputs_sha256(settings: Settings) -> str:
-    """What a build reads: every landed batch (sha256 and parser version) and the code dbt runs."""
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build reads: the code dbt runs, and every raw table's landed batches (each batch's
+    snapshot sha256 and parser version)."""
+
+    code: str
+    tables: dict[str, str]
+
+    @property
+    def parts(self) -> dict:
+        return {"code": self.code, "tables": self.tables}
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.parts, sort_keys=True).encode()).hexdigest()
+
+    def changed_tables(self, previous: dict | None) -> list[str] | None:
+        """The raw tables whose batches changed since `previous` (a build's parts); None when
+        the code changed too, or previous is unknown: then everything is built."""
+        if not previous or previous.get("code") != self.code:
+            return None
+        return sorted(t for t, digest in self.tables.items() if previous.get("tables", {}).get(t) != digest)
+
+
+def build_inputs(settings: Settings) -> BuildInputs:
+    per_table: dict[str, hashlib._Hash] = {}
     for (source, key), (sha256, parser_version) in sorted(landing.landed_batches(settings.warehouse_path).items()):
-        digest.update(f"{source}|{key}|{sha256}|{parser_version or ''}".encode() + b"\n")
+        try:
+            table = table_of_file(source, key).name
+        except KeyError:  # a file the catalog no longer declares: its batch is still read
+            table = f"{source}/{key}"
+        per_table.setdefault(table, hashlib.sha256()).update(
+            f"{source}|{key}|{sha256}|{parser_version or ''}".encode() + b"\n")
+    code = hashlib.sha256()
     for path in sorted(BUILD_CODE_FILES()):
-        digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
-    return digest.hexdigest()
+        code.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
+    return BuildInputs(code.hexdigest(), {table: digest.hexdigest() for table, digest in per_table.items()})
 
 
 def BUILD_CODE_FILES() -> list[Path]:  # noqa: N802 - a constant computed on use

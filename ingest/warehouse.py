@@ -8,6 +8,7 @@ DuckLake that many processes write at once; landing then takes no lock, builds s
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -59,6 +61,10 @@ create table if not exists meta.builds (
     inputs_sha256 varchar not null,   -- the landed batches and the dbt project the build read
     finished_at timestamptz not null
 );
+-- started (a dbt build began: until a published row follows, the writer's models may be half
+-- rebuilt) or published (null: published, written before this column); and what it read, per part
+alter table meta.builds add column if not exists status varchar;
+alter table meta.builds add column if not exists inputs varchar;
 """
 
 
@@ -92,9 +98,19 @@ def _lake_connection() -> duckdb.DuckDBPyConnection:
     return _LAKE[key]
 
 
+_LAKES_WITH_META: set[lake.LakeSettings] = set()
+
+
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
-    # DuckLake has no PRIMARY KEY constraints: there the keys are the writers' promise
-    con.execute(META_DDL.replace(" primary key", "") if lake.enabled() else META_DDL)
+    if not lake.enabled():
+        con.execute(META_DDL)
+        return
+    # once per process and lake: each statement is a round trip to the catalog's database.
+    # DuckLake has no PRIMARY KEY constraints: there the keys are the writers' promise.
+    where = lake.lake_settings()
+    if where not in _LAKES_WITH_META:
+        con.execute(META_DDL.replace(" primary key", ""))
+        _LAKES_WITH_META.add(where)
 
 
 def existing_raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -147,18 +163,38 @@ def replace_batch(con: duckdb.DuckDBPyConnection, table: str, batch, *, where: s
         con.unregister("incoming_batch")
 
 
-def last_build_inputs(warehouse: Path) -> str | None:
-    with connect(warehouse) as con:
-        ensure_meta(con)
-        row = con.execute("select inputs_sha256 from meta.builds order by finished_at desc limit 1").fetchone()
-    return row[0] if row else None
+class LastBuild(NamedTuple):
+    inputs_sha256: str
+    inputs: dict | None  # {"code": digest, "tables": {raw table: digest}}; None before it was kept
+    published: bool  # False: a build started and did not publish, so the models may be half built
 
 
-def record_build(warehouse: Path, inputs_sha256: str) -> None:
+def last_build(warehouse: Path) -> LastBuild | None:
     with connect(warehouse) as con:
         ensure_meta(con)
-        con.execute("insert into meta.builds values (?, ?, ?)",
-                    [datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), inputs_sha256, datetime.now(UTC)])
+        row = con.execute("select inputs_sha256, inputs, coalesce(status, 'published') from meta.builds "
+                          "order by finished_at desc limit 1").fetchone()
+    return LastBuild(row[0], json.loads(row[1]) if row[1] else None, row[2] == "published") if row else None
+
+
+def record_build_started(warehouse: Path) -> None:
+    """Before dbt writes: should it fail, the next build knows the models are not the last
+    published build's and rebuilds them all."""
+    _record_build(warehouse, "", None, "started")
+
+
+def record_build(warehouse: Path, inputs_sha256: str, inputs: dict | None = None) -> None:
+    """A build published."""
+    _record_build(warehouse, inputs_sha256, inputs, "published")
+
+
+def _record_build(warehouse: Path, inputs_sha256: str, inputs: dict | None, status: str) -> None:
+    with connect(warehouse) as con:
+        ensure_meta(con)
+        con.execute("insert into meta.builds (build_id, inputs_sha256, finished_at, status, inputs) "
+                    "values (?, ?, ?, ?, ?)",
+                    [datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"), inputs_sha256, datetime.now(UTC), status,
+                     json.dumps(inputs, sort_keys=True) if inputs else None])
 
 
 # --- one writer at a time -----------------------------------------------------------------------

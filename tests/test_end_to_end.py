@@ -391,13 +391,23 @@ def test_a_forced_rebuild_of_the_same_snapshots_gives_identical_marts(built, tmp
 
 def test_a_city_leaving_a_network_is_visible(built, bundle_dir, tmp_path):
     """A later C40 inventory list without London ends London's row of that list in the SCD2
-    history, while C40's own list and ClimActor still list it."""
+    history, while C40's own list and ClimActor still list it. Only that roster's table and what
+    depends on it are rebuilt, and the marts are those a full build gives."""
     home, env, citywh = _own_copy(built, tmp_path)
     overlay = bundle_without_london_in_c40_list(bundle_dir, tmp_path)
-    rerun = subprocess.run([str(citywh), "run"], env={**env, "CITYWH_BUNDLE": str(overlay)},
-                           capture_output=True, text=True)
+    env = {**env, "CITYWH_BUNDLE": str(overlay)}
+    rerun = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
+    said = " ".join(rerun.stderr.split())
+    assert "changed since the last build: c40_roster__members;" in said
+    partial_nodes = int(re.search(r"dbt build: (\d+) nodes", said)[1])
     serving = home / "warehouse" / "serving.duckdb"
+    partial = _mart_digests(serving)
+    full = subprocess.run([str(citywh), "run", "--force"], env=env, capture_output=True, text=True)
+    assert full.returncode == 0, full.stderr[-2000:]
+    full_nodes = int(re.search(r"dbt build: (\d+) nodes", " ".join(full.stderr.split()))[1])
+    assert partial_nodes < full_nodes * 0.6
+    assert _mart_digests(serving) == partial
     history = _query(serving, """
         select is_current, valid_to is not null from fct_network_membership_history
         where network_id = 'c40' and roster_source = 'c40_roster' and member_key = 'London'""")
