@@ -190,6 +190,13 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
         from city_cooperation where 'Yokohama' in (city_a, city_b)"""))
     assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= {c for c, t in partners.items() if t}
     assert partners["Paris"] is False  # a C40 co-member, not a twin
+    # co-members pair in the networks the registry declares selective, whatever their size; the
+    # Global Covenant's 11,000 signatories pair with nobody for that alone
+    assert _query(serving, "select count(*) from city_cooperation where not is_twinned "
+                           "and shared_networks = 'gcom'") == [(0,)]
+    assert _query(serving, "select network_id from dim_network where members_paired and network_id in "
+                           "('c40', 'eurocities', 'gcom', 'mayors_for_peace') order by 1") == [("c40",), ("eurocities",)]
+    assert _query(serving, "select count(*) from city_cooperation") == [(175_049,)]
     assert _query(serving, "select members, members_resolved, countries from network_summary "
                            "where network_id = 'c40'") == [(97, 96, 50)]  # Ekurhuleni is no GeoNames place
     assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "

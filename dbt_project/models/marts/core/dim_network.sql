@@ -72,6 +72,7 @@ select
     cast(n.relation as varchar) as relation,
     cast(n.parent_network_id as varchar) as parent_network_id,
     cast(n.named_in_seed_articles as boolean) as named_in_seed_articles,
+    cast(n.members_paired as boolean) as members_paired,
     cast(s.roster_status as varchar) as roster_status,
     cast(d.roster_sources is not null as boolean) as roster_held,
     cast(d.roster_sources as varchar) as roster_sources,

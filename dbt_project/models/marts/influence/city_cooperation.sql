@@ -1,9 +1,9 @@
--- One row per pair of cities with at least one tie: twinned, or co-members of a network small
--- enough for co-membership to mean acquaintance (<= 1,000 resolved members: C40, Eurocities,
--- UNESCO, ...). Pairs are built from memberships and twinnings, never from a cross join of cities;
--- mass networks (Covenant of Mayors, GCoM) add to a qualifying pair's shared networks and Jaccard
--- overlap but do not create pairs on their own (they would add ~13 million pairs of strangers).
-{% set max_pairing_network_size = 1000 %}
+-- One row per pair of cities with at least one tie: twinned, or co-members of a network whose
+-- members the registry declares paired (networks.members_paired: C40, Eurocities, UNESCO, ...,
+-- whatever their size). Pairs are built from memberships and twinnings, never from a cross join of
+-- cities; mass networks (Covenant of Mayors, GCoM) add to a qualifying pair's shared networks and
+-- Jaccard overlap but do not create pairs on their own (they would add ~13 million pairs of
+-- strangers).
 with memberships as (
     select * from {{ ref('int_city_network_values') }}
 ),
@@ -16,8 +16,8 @@ network_pairs as (
     select a.geonameid as geonameid_a, b.geonameid as geonameid_b
     from memberships a
     join memberships b on b.network_id = a.network_id and b.geonameid > a.geonameid
-    join network_sizes s on s.network_id = a.network_id
-    where s.members <= {{ max_pairing_network_size }}
+    join {{ ref('networks') }} n on n.network_id = a.network_id
+    where n.members_paired
 ),
 
 twin_pairs as (
