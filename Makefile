@@ -33,7 +33,7 @@ chromium:
 TEST_WORKERS ?= 3
 
 test: install postgres-server chromium
-	$(UV) run --no-sync pytest -n $(TEST_WORKERS) --dist loadfile
+	$(UV) run --no-sync pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The inner loop: everything but the tests marked slow (whole builds, Airflow, the bad-input corpus).
 test-quick: install chromium
