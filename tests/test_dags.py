@@ -80,7 +80,7 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
     assert "dbt.models.marts.influence.city_influence.test" in ancestors(build, "publish")
     # a node's Doc tab carries its description; a test task names its tests
     assert "influence index" in dbt_tasks["dbt.models.marts.influence.city_influence.run"].doc_md
-    assert "unique_city_influence_geonameid" in dbt_tasks["dbt.models.marts.influence.city_influence.test"].doc_md
+    assert "value_between_city_influence_sister_city_pagerank__1__0" in dbt_tasks["dbt.models.marts.influence.city_influence.test"].doc_md
     # no Asset per dbt model: the Assets page lists the raw tables and the serving file only
     cosmos_tasks = [t for t in dbt_tasks.values() if type(t).__name__.startswith("Dbt")]
     assert len(cosmos_tasks) == len(dbt_tasks) - 1  # all but the producer's done-gateway
