@@ -21,12 +21,19 @@
 7. With --lake: file mode against lake mode (a DuckLake on a local PostgreSQL, data on local disk):
    a cold `citywh run` each, and three sources ingested at once (file mode: they queue for the
    writer lock; lake mode: they land concurrently).
+8. With --scale N (repeatable: --scale 10 --scale 100; only this, 1-7 are skipped): a bundle at 1x
+   and at each N (ingest/scale.py: N x the cities, members and twinnings in the real formats, the
+   catalog's row bounds widened N-fold), a cold `citywh run` on each in a fresh home: rows
+   generated, wall time, peak memory (the largest process of the run), phases, and the slope
+   (time ratio / data ratio against 1x; at most 1 is at most linear). Goals at 100x: at most
+   10 min and 4 GB.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import resource
 import subprocess
@@ -292,7 +299,98 @@ def landing_timings(settings: Settings, runs: int = 3) -> list[tuple[str, float,
     return rows
 
 
-def run(settings: Settings, echo=print, builds: int = 0, airflow: bool = False, lake: bool = False) -> None:
+SCALE_GOAL_FACTOR = 100
+SCALE_TIME_GOAL_S = 600.0
+SCALE_MEMORY_GOAL_MB = 4096
+
+# Runs a command and prints its wall time and the peak RSS of the largest process under it (the
+# children's rusage of this interpreter: one per measured run, not the benchmark's own).
+_MEASURED_RUN = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(json.dumps({"seconds": time.perf_counter() - started, "returncode": done.returncode,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "stderr": (done.stderr or done.stdout)[-3000:]}))
+"""
+
+
+@dataclasses.dataclass
+class ScaleRun:
+    factor: int
+    rows: int  # records of the files that scale (their real count at 1x)
+    real_rows: int
+    generate_s: float
+    seconds: float
+    peak_mb: float
+    phases: dict[str, float]
+    scaled: list[str]
+    kept: list[str]
+    error: str | None = None  # the end of the run's output when it failed
+
+
+def scale_run(settings: Settings, factor: int, echo=print) -> ScaleRun:
+    """A bundle at `factor` x in a temporary folder, and a cold `citywh run` on it in a fresh home."""
+    from ingest.scale import ROW_BOUNDS_ENV, read_manifest, write_scaled_bundle
+
+    with tempfile.TemporaryDirectory(prefix=f"citywh-bench-scale{factor}-") as work:
+        started = time.perf_counter()
+        bundle = write_scaled_bundle(settings.bundle_dir, Path(work) / "bundle", factor)
+        generate_s = time.perf_counter() - started
+        manifest = read_manifest(bundle)
+        echo(f"  {factor}x: bundle written in {generate_s:.1f} s; running a cold `citywh run` ...")
+        home = Path(work) / "home"
+        env = {**os.environ, "CITYWH_HOME": str(home), "CITYWH_BUNDLE": str(bundle),
+               "CITYWH_FETCH": "offline", ROW_BOUNDS_ENV: str(factor)}
+        done = subprocess.run([sys.executable, "-c", _MEASURED_RUN, str(CITYWH), "run"], env=env,
+                              capture_output=True, text=True, check=True)
+        measured = json.loads(done.stdout.strip().splitlines()[-1])
+        failed = measured["returncode"] != 0  # still measured: how far it got, and at what cost
+        last_run = home / "last-run.json"
+        phases = json.loads(last_run.read_text())["phases"] if last_run.exists() else {}
+    return ScaleRun(factor=factor, rows=manifest.rows or manifest.real_rows, real_rows=manifest.real_rows,
+                    generate_s=generate_s, seconds=measured["seconds"], peak_mb=measured["peak_kib"] / 1024,
+                    phases=phases, scaled=[f.path for f in manifest.files if f.scaled],
+                    kept=[f.path for f in manifest.files if not f.scaled],
+                    error=" ".join(measured["stderr"].split()[-60:]) if failed else None)
+
+
+def run_scales(settings: Settings, factors: list[int], echo=print) -> list[ScaleRun]:
+    """1x and every factor: each line printed as soon as its run is done."""
+    echo("scaled bundles (ingest/scale.py), a cold `citywh run` each in a fresh home:")
+    runs = []
+    for factor in sorted({1, *factors}):
+        runs.append(scale_run(settings, factor, echo))
+        base, now = runs[0], runs[-1]
+        if now.factor == 1:
+            echo(f"  1x: {now.seconds:.1f} s, peak {now.peak_mb:,.0f} MB")
+        else:
+            base_rows = now.real_rows  # the real records of the files that scale
+            data, speed = now.rows / base_rows, now.seconds / base.seconds
+            exponent = math.log(speed) / math.log(data) if data > 1 and speed > 0 else float("nan")
+            echo(f"  {now.factor}x: {now.rows:,} rows in the scaled files ({data:.1f}x the real {base_rows:,}); "
+                 f"{now.seconds:.1f} s = {speed:.1f}x the 1x run; peak {now.peak_mb:,.0f} MB = "
+                 f"{now.peak_mb / base.peak_mb:.1f}x; slope (time ratio / data ratio) {speed / data:.2f} "
+                 f"(log-log exponent {exponent:.2f}; at most 1 is at most linear)")
+        if now.error:
+            echo(f"    FAILED ({now.seconds:.0f} s): ... {now.error}")
+        echo("    phases: " + ", ".join(f"{n} {s:.1f} s" for n, s in
+                                        sorted(now.phases.items(), key=lambda item: -item[1])))
+        echo(f"    against the {SCALE_GOAL_FACTOR}x goals: {now.seconds / SCALE_TIME_GOAL_S:.2f} of "
+             f"{SCALE_TIME_GOAL_S / 60:.0f} min, {now.peak_mb / SCALE_MEMORY_GOAL_MB:.2f} of "
+             f"{SCALE_MEMORY_GOAL_MB / 1024:.0f} GB" + ("" if now.factor == SCALE_GOAL_FACTOR else
+                                                      f" (measured at {now.factor}x)"))
+    if runs[-1].factor > 1:
+        echo(f"  scaled: {', '.join(runs[-1].scaled)}")
+        echo(f"  kept at 1x (linked): {', '.join(p for p in runs[-1].kept if not p.endswith('.md'))}")
+    return runs
+
+
+def run(settings: Settings, echo=print, builds: int = 0, airflow: bool = False, lake: bool = False,
+        scales: list[int] | None = None) -> None:
+    if scales:
+        run_scales(settings, scales, echo)
+        return
     echo("DAG file parse time (fresh interpreter each):")
     for name, seconds, dags, errors in dag_parse_times():
         echo(f"  {name:28} {seconds:6.2f} s  = {seconds / DAGBAG_IMPORT_TIMEOUT_S:5.1%} of the 30 s "

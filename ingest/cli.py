@@ -86,12 +86,16 @@ def benchmark(builds: int = typer.Option(0, "--builds", help="Also time this man
               airflow: bool = typer.Option(False, "--airflow", help="Also run every DAG in a real local "
                                            "Airflow and compare warehouse_build with `citywh build`."),
               lake: bool = typer.Option(False, "--lake", help="Also compare lake mode with file mode (a "
-                                        "local PostgreSQL): a cold build, three sources ingested at once.")) -> None:
+                                        "local PostgreSQL): a cold build, three sources ingested at once."),
+              scale: list[int] = typer.Option([], "--scale", min=2, help="Only this: a cold build on the "
+                                              "bundle at 1x and at N x (synthetic cities, members, "
+                                              "twinnings; repeatable: --scale 10 --scale 100), with time, "
+                                              "peak memory, phases and the slope.")) -> None:
     """Print DAG parse times and the pipeline's speed ratios (no assertions; see ingest/benchmark.py)."""
     from ingest import benchmark as bench
 
     bench.run(load_settings(), lambda line: console.print(escape(line), soft_wrap=True), builds=builds,
-              airflow=airflow, lake=lake)
+              airflow=airflow, lake=lake, scales=scale)
 
 
 @app.command()
