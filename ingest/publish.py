@@ -31,7 +31,7 @@ from ingest.warehouse import connect, writer_lock
 REQUIRED_RELATIONS = ("country_indicators", "dim_country", "dim_city", "fct_city_population",
                       "fct_city_gdp", "dim_network", "fct_network_membership",
                       "fct_network_membership_history", "fct_city_partnership",
-                      "city_influence", "city_cooperation", "network_summary",
+                      "city_influence", "city_cooperation", "city_co_members", "network_summary",
                       "country_urbanization")
 
 

@@ -185,18 +185,24 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
     assert paris[3] == 10_900_952
     assert _query(serving, "select count(*) from city_influence where influence_score is null "
                            "or influence_score not between 0 and 1") == [(0,)]
-    partners = dict(_query(serving, """
-        select case when city_a = 'Yokohama' then city_b else city_a end, is_twinned
-        from city_cooperation where 'Yokohama' in (city_a, city_b)"""))
-    assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= {c for c, t in partners.items() if t}
-    assert partners["Paris"] is False  # a C40 co-member, not a twin
-    # co-members pair in the networks the registry declares selective, whatever their size; the
-    # Global Covenant's 11,000 signatories pair with nobody for that alone
-    assert _query(serving, "select count(*) from city_cooperation where not is_twinned "
-                           "and shared_networks = 'gcom'") == [(0,)]
+    twins = {c for (c,) in _query(serving, """
+        select case when city_a = 'Yokohama' then city_b else city_a end
+        from city_cooperation where 'Yokohama' in (city_a, city_b)""")}
+    assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= twins and "Paris" not in twins
+    # one row per twinning, linear in twinnings (no co-member pairs stored: 155,000 of them at 1x)
+    assert _query(serving, "select count(*), count(*) filter (where shared_network_count > 0) "
+                           "from city_cooperation") == [(27_870, 4_634)]
+    # Yokohama and Vancouver: sister cities, both in the C40 (96 resolved) and the Global Covenant
+    assert _query(serving, "select twin_relation_type, shared_networks, round(cooperation_strength, 2) "
+                           "from city_cooperation where (geonameid_a, geonameid_b) = (1848354, 6173331)") \
+        == [("sister", "c40, gcom", 1.33)]
+    # co-members pair, computed when queried, in the networks the registry declares selective,
+    # whatever their size; the Global Covenant's 11,000 signatories pair with nobody for that alone
+    co_members = dict(_query(serving, "select partner, string_agg(network_id, ',' order by network_id) "
+                                      "from city_co_members where city = 'Yokohama' group by partner"))
+    assert co_members["Paris"] == "c40" and "gcom" not in ",".join(co_members.values())
     assert _query(serving, "select network_id from dim_network where members_paired and network_id in "
                            "('c40', 'eurocities', 'gcom', 'mayors_for_peace') order by 1") == [("c40",), ("eurocities",)]
-    assert _query(serving, "select count(*) from city_cooperation") == [(175_049,)]
     assert _query(serving, "select members, members_resolved, countries from network_summary "
                            "where network_id = 'c40'") == [(97, 96, 50)]  # Ekurhuleni is no GeoNames place
     assert _query(serving, "select cities_300k_plus, largest_city from country_urbanization "
