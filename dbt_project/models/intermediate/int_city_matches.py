@@ -4,14 +4,14 @@ matcher is a library (ingest.crosswalk); this model only hands it the staged dat
 story shows in dbt's lineage."""
 
 from ingest.config import settings
-from ingest.crosswalk import resolve
+from ingest.crosswalk import GAZETTEER_COLUMNS, resolve
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     return resolve(
         mentions=dbt.ref("int_city_mentions").pl(),
-        cities=dbt.ref("stg_geonames__cities").pl(),
+        cities=dbt.ref("stg_geonames__cities").select(*GAZETTEER_COLUMNS).pl(),
         admin1=dbt.ref("stg_geonames__admin1_codes").pl(),
         cache_dir=settings().home / "cache",  # the gazetteer's name index, kept while it is unchanged
     )
