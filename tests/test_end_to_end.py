@@ -189,7 +189,7 @@ def test_serving_file_ranks_cities_and_lists_cooperation(built):
         select case when city_a = 'Yokohama' then city_b else city_a end
         from city_cooperation where 'Yokohama' in (city_a, city_b)""")}
     assert {"Lyon", "Mumbai", "Vancouver", "Shanghai", "San Diego"} <= twins and "Paris" not in twins
-    # one row per twinning, linear in twinnings (no co-member pairs stored: 155,000 of them at 1x)
+    # one row per twinning, linear in twinnings (no co-member pairs stored: 152,061 of them at 1x)
     assert _query(serving, "select count(*), count(*) filter (where shared_network_count > 0) "
                            "from city_cooperation") == [(27_870, 4_634)]
     # Yokohama and Vancouver: sister cities, both in the C40 (96 resolved) and the Global Covenant

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per network and ordered pair of its current resolved members, for the networks whose
 -- members the registry declares paired (dim_network.members_paired): both (a, b) and (b, a), so
 -- that `where city = 'Yokohama'` finds all of a city's co-members and DuckDB filters before it

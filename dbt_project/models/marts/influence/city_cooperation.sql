@@ -1,7 +1,7 @@
 -- One row per pair of resolved cities joined by a twinning, with the networks both belong to.
 -- Linear in twinnings: each pair looks up its two cities' memberships. Co-membership alone is not a
 -- row here: every pair of a network's members would make the table grow with members squared (at
--- 1x, 155,000 pairs of C40, Eurocities, UNESCO ... co-members; at 100x, over a billion). Those
+-- 1x, 152,000 pairs of C40, Eurocities, UNESCO ... co-members; at 100x, over a billion). Those
 -- pairs are the view city_co_members, one row per network and pair, computed when queried.
 with memberships as (
     select * from {{ ref('int_city_network_values') }}
