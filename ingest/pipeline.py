@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from ingest.landing import LoadResult
 from ingest.snapshots import Snapshot, SnapshotStore
 from ingest.sources import raw_tables, table_of_file, tables_of
 from ingest.sources.base import RawTable
-from ingest.validation import build_data_docs, validate, warm_up_in_background
+from ingest.validation import ValidationOutcome, ValidationWorker, validate
 
 Report = Callable[[str], None]
 
@@ -76,7 +76,8 @@ def ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, *,
 
 
 def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, landed: dict,
-                     parsed: Future | None = None) -> LoadResult:
+                     checked: Future | None = None) -> LoadResult:
+    """checked: the file's (frame, validation outcome) from _ParseAhead; else both happen here."""
     started_at = datetime.now(UTC)
     store = SnapshotStore(settings.store_dir)
     unchanged = landing.already_landed(landed, table, snapshot)
@@ -95,7 +96,7 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
         return folder
 
     try:
-        frame = parsed.result() if parsed else parse(table, snapshot)
+        frame, validation = checked.result() if checked else (parse(table, snapshot), None)
     except ParseError as exc:
         folder = reject("parse", exc)
         raise exc.quarantined(folder, table.name) from exc
@@ -103,8 +104,7 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
         error = ParseError(table.source.name, str(snapshot.path), f"unreadable: {type(exc).__name__}: {exc}")
         folder = reject("parse", error)
         raise error.quarantined(folder, table.name) from exc
-    with timed("validate"):  # the first call pays for importing Great Expectations
-        outcome = validate(table.name, frame)
+    outcome = _validated(table, frame, validation)
     if not outcome.success:
         folder = reject("validation", CitywhError("; ".join(outcome.failed)), frame,
                         failed=outcome.failed, checkpoint=outcome.checkpoint, result=outcome.result)
@@ -120,6 +120,15 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
     store.mark(snapshot, "landed", load_id=result.load_id)
     store.prune(spec)  # only now: the last good snapshot is the one just landed
     return result
+
+
+def _validated(table: RawTable, frame: pl.DataFrame, in_worker: Future | None) -> ValidationOutcome:
+    if in_worker is None:
+        with timed("validate"):  # the first call pays for importing Great Expectations
+            return validate(table.name, frame)
+    outcome = in_worker.result()
+    PHASE_SECONDS["validate"] += outcome.seconds  # the worker's time, though the landing overlapped it
+    return outcome
 
 
 def parse(table: RawTable, snapshot: Snapshot) -> pl.DataFrame:
@@ -143,35 +152,39 @@ def _dated(frame: pl.DataFrame, declared: str | None, snapshot: Snapshot) -> pl.
 def ingest_snapshots(snapshots: Iterable[Snapshot], settings: Settings,
                      report: Report = _quiet) -> list[LoadResult]:
     results = []
-    with warehouse.landing_lock(settings.warehouse_path), ThreadPoolExecutor(1, "parse-ahead") as ahead:
+    with warehouse.landing_lock(settings.warehouse_path):
         landed = landing.landed_batches(settings.warehouse_path)  # once: each file's key comes once
         work = [(table_of_file(s.source, s.key), s) for s in snapshots]
-        work = [(table, s, landing.already_landed(landed, table, s) is None) for table, s in work]
-        if any(new for *_, new in work):
-            warm_up_in_background()
-        # the next new file is parsed (polars, off the GIL) while this one is validated and landed;
-        # at most two parsed frames are held at once
-        parsed = _ParseAhead(ahead, [(table, s) for table, s, new in work if new])
-        try:
-            for table, snapshot, _ in work:
-                result = _ingest_snapshot(table, snapshot, settings, landed, parsed.take(snapshot))
-                report(f"{snapshot.source}/{snapshot.key}: {result.status}"
-                       + (f", {result.rows:,} rows" if result.status == "landed" else "")
-                       + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
-                results.append(result)
-        finally:  # a reject too: its failed expectations are what the Data Docs are for
-            with timed("data_docs"):
-                docs = build_data_docs(settings.data_docs_dir)
-            if docs:
-                report(f"Great Expectations Data Docs: {docs}")
+        new = [(table, s) for table, s in work if landing.already_landed(landed, table, s) is None]
+        # the next new file is parsed (polars, off the GIL) and validated (in the worker) while
+        # this one is landed; at most two parsed frames are held at once. Nothing new: no worker.
+        with ValidationWorker() if new else nullcontext() as worker, \
+                ThreadPoolExecutor(1, "parse-ahead") as ahead:
+            checked = _ParseAhead(ahead, worker, new)
+            try:
+                for table, snapshot in work:
+                    result = _ingest_snapshot(table, snapshot, settings, landed, checked.take(snapshot))
+                    report(f"{snapshot.source}/{snapshot.key}: {result.status}"
+                           + (f", {result.rows:,} rows" if result.status == "landed" else "")
+                           + f" (sha256 {snapshot.sha256[:12]}, via {snapshot.acquired_via.split(':')[0]})")
+                    results.append(result)
+            finally:  # a reject too: its failed expectations are what the Data Docs are for
+                if worker:
+                    with timed("data_docs"):
+                        docs = worker.data_docs(settings.data_docs_dir)
+                    PHASE_SECONDS["validate"] += worker.setup_seconds
+                    if docs:
+                        report(f"Great Expectations Data Docs: {docs}")
     return results
 
 
 class _ParseAhead:
-    """Parses the files to land in order, one ahead of the one being taken."""
+    """Parses the files to land in order and hands each to the validation worker, one ahead of
+    the one being landed."""
 
-    def __init__(self, executor: ThreadPoolExecutor, files: list[tuple[RawTable, Snapshot]]):
-        self._executor, self._files, self._pending = executor, iter(files), {}
+    def __init__(self, executor: ThreadPoolExecutor, worker: ValidationWorker,
+                 files: list[tuple[RawTable, Snapshot]]):
+        self._executor, self._worker, self._files, self._pending = executor, worker, iter(files), {}
         self._submit_next()
 
     def take(self, snapshot: Snapshot) -> Future | None:
@@ -184,7 +197,11 @@ class _ParseAhead:
         following = next(self._files, None)
         if following is not None:
             table, snapshot = following
-            self._pending[id(snapshot)] = self._executor.submit(parse, table, snapshot)
+            self._pending[id(snapshot)] = self._executor.submit(self._parse_and_check, table, snapshot)
+
+    def _parse_and_check(self, table: RawTable, snapshot: Snapshot) -> tuple[pl.DataFrame, Future]:
+        frame = parse(table, snapshot)
+        return frame, self._worker.submit(table.name, frame)
 
 
 def ingest_source(name: str, settings: Settings, report: Report = _quiet) -> list[LoadResult]:

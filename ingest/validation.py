@@ -9,6 +9,12 @@ datasource does not work on DuckDB). The checkpoint asks only pass or fail (a th
 a summary); a batch that fails is validated again with a summary that names the table's unique
 key, so the failure says which rows broke it (`191.782 at country_code='JPN', ...`).
 
+A run that lands many files (`citywh run`, `citywh ingest`) validates them in a ValidationWorker:
+Great Expectations in a process of its own, which imports it while the files are parsed, checks
+one file while the previous one is landed, and ends with the ingest. The process that goes on to
+build then never holds GX (~230 MB imported, more with a batch's pandas copy). One file (an
+Airflow task, a test) is validated in its own process.
+
 Column types are compared with the declaration on the polars frame itself (every column, nulls
 included), not by a GX expectation per column: the parsers build the declared schema, so this
 only catches a parser that drifts, and it costs nothing."""
@@ -16,8 +22,11 @@ only catches a parser that drifts, and it costs nothing."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -33,6 +42,7 @@ class ValidationOutcome:
     success: bool
     failed: list[str] = field(default_factory=list)  # one readable line per failed expectation
     result: dict = field(default_factory=dict)  # the full GX result, for quarantine
+    seconds: float = 0.0  # spent validating (Great Expectations' import and context not included)
 
 
 def checkpoint_name(table: str) -> str:
@@ -112,13 +122,6 @@ def gx_context():
         return _new_context()
 
 
-def warm_up_in_background() -> None:
-    """Import Great Expectations and build the context (3-4 s) in a thread, while the caller
-    acquires and parses: the first validation then finds it ready."""
-    if not _new_context.cache_info().currsize:
-        threading.Thread(target=gx_context, name="gx-warm-up", daemon=True).start()
-
-
 @cache
 def _new_context():
     # GX logs every registered API at INFO once Airflow has configured structlog: keep it quiet.
@@ -173,16 +176,78 @@ def build_data_docs(site_dir) -> str | None:
 
 
 def validate(table: str, frame: pl.DataFrame) -> ValidationOutcome:
-    """Run the table's checkpoint on the batch."""
+    """Run the table's checkpoint on the batch, in this process."""
+    return _validate_batch(table, _gx_batch(frame), _type_mismatches(frame, catalog.raw_tables()[table][1]))
+
+
+def _validate_batch(table: str, batch: pl.DataFrame, failed: list[str]) -> ValidationOutcome:
+    """GX's part of a validation: batch is _gx_batch's frame; failed, what was found before."""
     name, declared = checkpoint_name(table), catalog.raw_tables()[table][1]
-    context, batch = gx_context(), {"dataframe": _as_pandas(frame)}
-    failed = _type_mismatches(frame, declared)
-    if context.checkpoints.get(name).run(batch_parameters=batch).success and not failed:
-        return ValidationOutcome(checkpoint=name, success=True)
-    validation = context.validation_definitions.get(name).run(batch_parameters=batch,
+    context = gx_context()
+    started = time.perf_counter()
+    data = {"dataframe": batch.to_pandas()}
+    if context.checkpoints.get(name).run(batch_parameters=data).success and not failed:
+        return ValidationOutcome(checkpoint=name, success=True, seconds=time.perf_counter() - started)
+    validation = context.validation_definitions.get(name).run(batch_parameters=data,
                                                               result_format=_details_format(declared))
-    failed += [_describe_failure(outcome) for outcome in validation.results if not outcome.success]
-    return ValidationOutcome(checkpoint=name, success=False, failed=failed, result=validation.to_json_dict())
+    failed = failed + [_describe_failure(outcome) for outcome in validation.results if not outcome.success]
+    return ValidationOutcome(checkpoint=name, success=False, failed=failed, result=validation.to_json_dict(),
+                             seconds=time.perf_counter() - started)
+
+
+class ValidationWorker:
+    """Great Expectations in a process of its own for the files of one ingest (see the module's
+    docstring). The process is started (and GX imported) at once; it ends with close(), or by
+    itself when the process that started it is gone (kill -9 of a run leaves no orphan)."""
+
+    def __init__(self):
+        # spawn, not fork: a fork would copy this process's threads and memory, GX is what it needs
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_serve, initargs=(os.getpid(),))
+        self._warm_up = self._pool.submit(_warm_up)
+
+    def submit(self, table: str, frame: pl.DataFrame) -> Future[ValidationOutcome]:
+        """The batch's validation, run in the worker; the types are compared here (free)."""
+        failed = _type_mismatches(frame, catalog.raw_tables()[table][1])
+        return self._pool.submit(_validate_batch, table, _gx_batch(frame), failed)
+
+    @property
+    def setup_seconds(self) -> float:
+        """What importing GX and building its context cost the worker (0 if that failed: the
+        validations then raised why)."""
+        return 0.0 if self._warm_up.exception() else self._warm_up.result()
+
+    def data_docs(self, site_dir) -> str | None:
+        """As build_data_docs, in the worker; never raises over the landing's own outcome."""
+        try:
+            return self._pool.submit(build_data_docs, site_dir).result()
+        except Exception:  # noqa: BLE001 - a worker that died already failed its validations
+            logging.getLogger(__name__).exception("Great Expectations Data Docs not built in %s", site_dir)
+            return None
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def __enter__(self) -> ValidationWorker:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
+def _serve(parent_pid: int) -> None:
+    def exit_when_orphaned():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, name="orphan-watch", daemon=True).start()
+
+
+def _warm_up() -> float:
+    started = time.perf_counter()
+    gx_context()
+    return time.perf_counter() - started
 
 
 def _type_mismatches(frame: pl.DataFrame, table: catalog.Table) -> list[str]:
@@ -193,12 +258,13 @@ def _type_mismatches(frame: pl.DataFrame, table: catalog.Table) -> list[str]:
             for column, dtype in frame.schema.items() if column in declared and declared[column] != dtype]
 
 
-def _as_pandas(frame: pl.DataFrame):
-    """The batch as GX reads it. No expectation looks inside a list column (GeoNames' alternate
-    names): it is handed over as its length, which keeps its nulls, and spares converting 1.2
-    million names into Python objects (seconds on the cities500 gazetteer)."""
+def _gx_batch(frame: pl.DataFrame) -> pl.DataFrame:
+    """The batch as GX reads it (made pandas where GX runs). No expectation looks inside a list
+    column (GeoNames' alternate names): it is handed over as its length, which keeps its nulls,
+    and spares converting 1.2 million names into Python objects (seconds on cities500) or
+    sending them to the worker."""
     lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
-    return frame.with_columns(pl.col(name).list.len() for name in lists).to_pandas()
+    return frame.with_columns(pl.col(name).list.len() for name in lists)
 
 
 SAMPLE_SIZE = 5
