@@ -104,7 +104,7 @@ def matcher_timings(warehouse: Path, runs: int = 3) -> dict | None:
     join of folded (country, name) on the gazetteer's names, each over `runs` runs."""
     import duckdb
 
-    from ingest.crosswalk import resolve
+    from ingest.crosswalk import Gazetteer, resolve
 
     if not warehouse.exists():
         return None
@@ -116,7 +116,7 @@ def matcher_timings(warehouse: Path, runs: int = 3) -> dict | None:
         crosswalk = []
         for _ in range(runs):
             started = time.perf_counter()
-            matched = resolve(mentions, cities, admin1)
+            matched = resolve(mentions, Gazetteer(cities, admin1))
             crosswalk.append(time.perf_counter() - started)
         fold = ("trim(regexp_replace(regexp_replace(replace(translate(strip_accents(lower({})), "
                 "'łøđıħ', 'lodih'), 'ß', 'ss'), '[''’‘`ʻʼ]', '', 'g'), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'))")

@@ -184,13 +184,16 @@ class Gazetteer:
 
     @staticmethod
     def _index(cities: pl.DataFrame, admin1: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(cities as the matcher weighs them: without their names' lists, which only the name
+        index needs; the name index)."""
+        weighed = cities.drop("ascii_name", "alternate_names")
         if admin1 is not None:
-            cities = cities.join(admin1.select("country_iso2", "admin1_code", "admin1_name"),
-                                 on=["country_iso2", "admin1_code"], how="left")
+            weighed = weighed.join(admin1.select("country_iso2", "admin1_code", "admin1_name"),
+                                   on=["country_iso2", "admin1_code"], how="left")
         else:
-            cities = cities.with_columns(admin1_name=pl.lit(None, pl.String))
-        indexed_cities = cities.with_columns(admin1_key=fold_expr(pl.col("admin1_name")),
-                                             population=pl.col("population").fill_null(0))
+            weighed = weighed.with_columns(admin1_name=pl.lit(None, pl.String))
+        indexed_cities = weighed.with_columns(admin1_key=fold_expr(pl.col("admin1_name")),
+                                              population=pl.col("population").fill_null(0))
         # lazy: the ~1.1 M exploded and folded names are never all held at once (~200 MB less)
         by_name = cities.lazy().select("geonameid", "country_iso2", "city_name", "ascii_name", "alternate_names")
         own = pl.concat([
@@ -677,14 +680,13 @@ def entities(mentions: pl.DataFrame) -> pl.DataFrame:
         .sort(keys)
 
 
-def resolve(mentions: pl.DataFrame, cities: pl.DataFrame, admin1: pl.DataFrame | None = None, *,
-            cache_dir: Path | None = None) -> pl.DataFrame:
+def resolve(mentions: pl.DataFrame, gazetteer: Gazetteer) -> pl.DataFrame:
     """Every entity the mentions name, with its GeoNames match or the reason it has none, and the
     city_id the warehouse knows it by: `gn:<geonameid>`; else, for a network member with a country,
     `network_member:<ISO2>:<folded name>` - one city however many rosters name it (Ekurhuleni in
     C40's list, the inventory list and ClimActor); else `<entity_type>:<entity_key>`."""
     queries = entities(mentions)
-    matches = match(queries, Gazetteer(cities, admin1, cache_dir=cache_dir), POLICIES)
+    matches = match(queries, gazetteer, POLICIES)
     notes = pl.concat_str(["reason", "country_note", "point_note"], separator="; ", ignore_nulls=True)
     return queries.join(matches, on=["entity_type", "entity_key"], how="left").with_columns(
         name=pl.col("names").list.first(),

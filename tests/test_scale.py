@@ -10,7 +10,7 @@ import pytest
 
 from ingest import validation
 from ingest.acquire import bundle_file, packaged_file
-from ingest.crosswalk import resolve
+from ingest.crosswalk import Gazetteer, resolve
 from ingest.scale import GEONAMEID_BASE, QID_BASE, ROW_BOUNDS_ENV, read_manifest, write_scaled_bundle
 from ingest.sources import geonames, raw_table, raw_tables
 
@@ -143,7 +143,7 @@ def test_a_synthetic_member_resolves_to_its_synthetic_city(scaled, cities, bundl
          "country_name": "Japan", "country_iso2": "JP", "latitude": 35.69, "longitude": 139.69,
          "population": None},
     ], schema_overrides={"geonameid_hint": pl.Int64, "wikidata_qid": pl.String, "population": pl.Int64})
-    matched = {r["entity_key"]: r for r in resolve(mentions, gazetteer).iter_rows(named=True)}
+    matched = {r["entity_key"]: r for r in resolve(mentions, Gazetteer(gazetteer)).iter_rows(named=True)}
     assert matched["climactor:" + member["member_key"]]["geonameid"] == city["geonameid"].item()
     assert matched["c40:Tokyo"]["geonameid"] == TOKYO
 
