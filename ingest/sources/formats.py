@@ -92,19 +92,30 @@ def plain_csv(text: str, width: int) -> tuple[list[str], pl.DataFrame] | None:
     return next(csv.reader([first])), rows.with_columns(pl.all().fill_null(""))
 
 
+def excel_workbook(path: Path, source: str) -> fastexcel.ExcelReader:
+    """An .xlsx or legacy .xls workbook opened with calamine (through fastexcel); an .xlsx is a
+    zip, its sizes are checked (bomb, corrupt) before calamine reads it."""
+    file = str(path)
+    with path.open("rb") as handle:
+        is_xlsx = handle.read(4) == b"PK\x03\x04"
+    if is_xlsx:
+        open_zip(path.read_bytes(), source=source, where=file, what="Excel workbook")
+    try:
+        return fastexcel.read_excel(file)
+    except (fastexcel.FastExcelError, zipfile.BadZipFile) as exc:
+        raise ParseError(source, file, f"not a readable Excel workbook ({exc})") from exc
+
+
 def excel_sheet(path: Path, source: str, sheet: str, *, grid: bool = False, required: bool = True,
-                columns: list[str] | tuple[str, ...] = ()) -> pl.DataFrame | None:
-    """One sheet of an .xlsx or legacy .xls workbook (calamine, through fastexcel), every cell as
+                columns: list[str] | tuple[str, ...] = (),
+                workbook: fastexcel.ExcelReader | None = None) -> pl.DataFrame | None:
+    """One sheet of a workbook (excel_workbook; or `workbook`, already open), every cell as
     text: with the first row as header (which must hold `columns`), or (grid) every row from Excel
     row 1 so that grid row i is Excel row i + 1. A missing sheet is a ParseError, or None when not
     required."""
     file = str(path)
-    with path.open("rb") as handle:
-        is_xlsx = handle.read(4) == b"PK\x03\x04"
-    if is_xlsx:  # an .xlsx is a zip: its sizes are checked (bomb, corrupt) before calamine reads it
-        open_zip(path.read_bytes(), source=source, where=file, what="Excel workbook")
+    workbook = workbook or excel_workbook(path, source)
     try:
-        workbook = fastexcel.read_excel(file)
         if sheet not in workbook.sheet_names:
             if not required:
                 return None

@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import fastexcel
 import numpy as np
 import polars as pl
 
 from ingest.errors import FetchError, ParseError
 from ingest.http import download
 from ingest.sources.base import SnapshotSpec, schema_of
-from ingest.sources.formats import excel_sheet
+from ingest.sources.formats import excel_sheet, excel_workbook
 
 NAME = "un_wup"
 HEADER_EXCEL_ROW = 17
@@ -46,10 +47,23 @@ def fetch(spec: SnapshotSpec) -> bytes:
 
 
 def parse(path: Path, spec: SnapshotSpec) -> pl.DataFrame:
-    grid = excel_sheet(path, NAME, "Data", grid=True)
-    notes = excel_sheet(path, NAME, "NOTES", grid=True, required=False)
-    return parse_grid(grid, [] if notes is None else notes.to_series(0).to_list(), file=str(path),
-                      file_code=spec.key)
+    """The Data sheet's coordinates and populations are read as numbers: read as text, the sheet
+    takes 3x what calamine takes. Whatever that read does not take as it is (a text cell among
+    the numbers, a moved header, any error) is read again as text by parse_grid, which names the
+    Excel row and field at fault."""
+    workbook = excel_workbook(path, NAME)
+    notes = excel_sheet(path, NAME, "NOTES", grid=True, required=False, workbook=workbook)
+    note_lines = [] if notes is None else notes.to_series(0).to_list()
+    try:
+        head = workbook.load_sheet("Data", header_row=None, skip_rows=0, n_rows=HEADER_EXCEL_ROW,
+                                   dtypes="string").to_polars()
+        numbers = {i: "float" for i in range(ID_HEADER.index("Latitude"), head.width)}
+        body = workbook.load_sheet("Data", header_row=None, skip_rows=HEADER_EXCEL_ROW, dtype_coercion="strict",
+                                   dtypes={**dict.fromkeys(range(head.width), "string"), **numbers}).to_polars()
+        return _parse_rows(head, body, note_lines, file=str(path), file_code=spec.key)
+    except (ParseError, fastexcel.FastExcelError):
+        grid = excel_sheet(path, NAME, "Data", grid=True, workbook=workbook)
+        return parse_grid(grid, note_lines, file=str(path), file_code=spec.key)
 
 
 def parse_notes(lines: list[str | None]) -> dict[int, str]:
@@ -64,6 +78,13 @@ def parse_notes(lines: list[str | None]) -> dict[int, str]:
 def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
                file_code: str) -> pl.DataFrame:
     """The Data sheet as a grid of strings (row i = Excel row i+1) -> the long typed frame."""
+    return _parse_rows(grid, grid.slice(HEADER_EXCEL_ROW), note_lines, file=file, file_code=file_code)
+
+
+def _parse_rows(grid: pl.DataFrame, body: pl.DataFrame, note_lines: list[str | None], *, file: str,
+                file_code: str) -> pl.DataFrame:
+    """grid: the sheet's rows from Excel row 1 as text, at least to the header; body: its rows
+    below the header (the same columns; the numeric ones as text or as numbers)."""
     def fail(reason: str, row: int | None = None, field: str | None = None) -> ParseError:
         return ParseError(NAME, file, reason, row=row, field=field, row_kind="Excel row")
 
@@ -96,29 +117,34 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
 
     id_names = ["index", "country_m49", "country_name", "city_code", "city_name", "note",
                 "latitude", "longitude"]
-    data = grid.slice(header_index + 1).with_row_index("excel_row", offset=HEADER_EXCEL_ROW + 1)
+    data = body.with_row_index("excel_row", offset=HEADER_EXCEL_ROW + 1)
     data = data.rename(dict(zip(grid.columns[:len(ID_HEADER)], id_names)))
     data = data.filter(pl.any_horizontal(pl.col(c).fill_null("").str.strip_chars() != ""
                                          for c in id_names[:5]))
     if data.is_empty():
         raise fail("no agglomeration rows below the header", row=HEADER_EXCEL_ROW + 1)
 
-    def numeric(labels: dict[str, str], dtype) -> None:
-        """Columns (-> their header label) as numbers of dtype, in one pass; the first column that
-        holds text (or NaN, inf) is refused at its first such row."""
+    def numeric(labels: dict[str, tuple[str, pl.DataType]]) -> None:
+        """Columns (-> their header label, their type) as numbers, in one pass; the first column
+        that holds text (or NaN, inf) is refused at its first such row."""
         nonlocal data
-        parsed = data.select(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in labels)
+        schema = data.schema
+        parsed = data.select(pl.col(c).cast(pl.Float64) if schema[c].is_numeric()
+                             else pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in labels)
         flagged = parsed.select((pl.all().is_null() | ~pl.all().is_finite()).any()).row(0)
-        for (column, label), flag in zip(labels.items(), flagged, strict=True):
+        for (column, (label, _)), flag in zip(labels.items(), flagged, strict=True):
             if flag:  # text, or NaN / inf
                 row = data.filter(parsed[column].is_null() | ~parsed[column].is_finite()).row(0, named=True)
                 raise fail(f"{label} {row[column]!r} is not a number", row=row["excel_row"], field=label)
-        data = data.with_columns(parsed.select(pl.all().cast(dtype)).get_columns())
+        # calamine writes a number as text with fewer digits than the number has (28.900000000000002
+        # -> "28.9"): to the micro-degree, both reads of a sheet (parse) give the same point
+        data = data.with_columns(parsed.select(
+            (pl.col(c).round(6) if c in ("latitude", "longitude") else pl.col(c)).cast(dtype)
+            for c, (_, dtype) in labels.items()).get_columns())
 
-    numeric({"country_m49": "Country Code"}, pl.Int32)
-    numeric({"city_code": "City Code"}, pl.Int32)
-    numeric({"latitude": "Latitude", "longitude": "Longitude",
-             **{column: str(year) for column, year in year_of_column.items()}}, pl.Float64)
+    numeric({"country_m49": ("Country Code", pl.Int32), "city_code": ("City Code", pl.Int32),
+             "latitude": ("Latitude", pl.Float64), "longitude": ("Longitude", pl.Float64),
+             **{column: (str(year), pl.Float64) for column, year in year_of_column.items()}})
     duplicated = data.filter(pl.col("city_code").is_duplicated())
     if duplicated.height:
         raise fail(f"City Code {duplicated['city_code'][0]} appears on more than one row "
@@ -145,7 +171,7 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
     years = list(year_of_column.values())
     if years == sorted(set(years)):
         # one row per (city, year) made in the final order (city codes are unique, years rise
-        # along the columns): the sort below then finds it sorted, 10x faster than unpivot's order
+        # along the columns): no sort of the long frame, 10x faster than unpivot's order
         wide = data.sort("city_code")
         long = wide.select(index)[np.repeat(np.arange(wide.height), len(years))].with_columns(
             year=pl.Series(np.tile(np.array(years, dtype=np.int32), wide.height)),
@@ -154,9 +180,10 @@ def parse_grid(grid: pl.DataFrame, note_lines: list[str | None], *, file: str,
     else:
         long = data.unpivot(index=index, on=list(year_of_column), variable_name="year_column",
                             value_name="population_thousands") \
-            .with_columns(year=pl.col("year_column").replace_strict(year_of_column, return_dtype=pl.Int32))
+            .with_columns(year=pl.col("year_column").replace_strict(year_of_column, return_dtype=pl.Int32)) \
+            .sort(["city_code", "year"])
     return long.with_columns(
         file_code=pl.lit(file_code),
         population=(pl.col("population_thousands") * 1000).round(0).cast(pl.Int64),
-    ).with_columns(is_projection=pl.col("year") >= FIRST_PROJECTION_YEAR) \
-        .select(list(SCHEMA)).cast(SCHEMA).sort(["city_code", "year"])
+        is_projection=pl.col("year") >= FIRST_PROJECTION_YEAR,
+    ).select(list(SCHEMA)).cast(SCHEMA)
