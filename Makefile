@@ -10,6 +10,8 @@ install:
 	$(UV) sync --locked --compile-bytecode
 	@# the dbt manifest the Airflow build DAG renders, and the parse state every build starts from
 	$(UV) run --no-sync citywh manifest
+	@# the report's JavaScript (vega-embed), bundled once per installation
+	$(UV) run --no-sync python -c "from ingest.report import javascript_bundle; javascript_bundle()"
 
 run: install
 	$(UV) run --no-sync citywh run
