@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -126,7 +127,13 @@ def _validated(table: RawTable, frame: pl.DataFrame, in_worker: Future | None) -
     if in_worker is None:
         with timed("validate"):  # the first call pays for importing Great Expectations
             return validate(table.name, frame)
-    outcome = in_worker.result()
+    try:
+        outcome = in_worker.result()
+    except BrokenProcessPool as exc:
+        raise CitywhError(
+            f"the validation worker (Great Expectations) died before it checked {table.name}: killed, out "
+            "of memory, or - in a Python script that runs the pipeline - the script's own code re-ran in "
+            "it on import (guard the script's entry with `if __name__ == '__main__':`)") from exc
     PHASE_SECONDS["validate"] += outcome.seconds  # the worker's time, though the landing overlapped it
     return outcome
 

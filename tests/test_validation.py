@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 
 import duckdb
 import polars as pl
@@ -142,3 +145,53 @@ def test_run_exits_non_zero_with_the_reason_and_builds_nothing(tmp_path, monkeyp
     assert "validation:" in reason and "191.782 at country_code='JPN'" in reason and "quarantined at" in reason
     landed = next(line for line in status.output.splitlines() if "│ SP.POP.TOTL" in line)
     assert "17,195" in landed
+
+
+# A script that lands one source the way `citywh run` lands them all (ingest_snapshots), then says
+# what it landed and whether Great Expectations was ever imported in its own process.
+LANDING_SCRIPT = """
+import json, os, sys
+from ingest.config import settings
+from ingest.pipeline import ingest_source
+
+def main():
+    results = ingest_source("worldbank", settings())
+    print(json.dumps({"rows": {r.snapshot_key: r.rows for r in results}, "statuses": sorted({r.status for r in results}),
+                      "gx_in_this_process": "great_expectations" in sys.modules}))
+"""
+
+
+def _run_script(text: str, citywh_env, tmp_path) -> subprocess.CompletedProcess:
+    script = tmp_path / "land.py"
+    script.write_text(text)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "CITYWH_HOME": str(citywh_env.home)})
+
+
+def test_many_files_are_validated_in_a_worker_and_the_landing_process_never_imports_gx(citywh_env, tmp_path):
+    done = _run_script(LANDING_SCRIPT + "\nif __name__ == '__main__':\n    main()\n", citywh_env, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said["gx_in_this_process"] is False and said["statuses"] == ["landed"]
+    assert said["rows"]["SP.POP.TOTL"] == 17_195 and said["rows"]["NY.GDP.MKTP.CD"] == 13_979
+    con = duckdb.connect(str(citywh_env.warehouse_path), read_only=True)
+    try:  # the worker's verdict reached meta.loads, and the Data Docs it built are on disk
+        checkpoints = con.execute("select distinct validation_checkpoint from meta.loads "
+                                  "where source = 'worldbank' and status = 'landed'").fetchall()
+    finally:
+        con.close()
+    assert checkpoints == [("raw_worldbank__indicator_values",)]
+    assert (citywh_env.data_docs_dir / "index.html").exists()
+
+
+def test_a_script_without_a_main_guard_is_told_why_the_worker_died(citywh_env, tmp_path):
+    # spawn imports the script again in the worker, where it would run the landing a second time
+    done = _run_script(LANDING_SCRIPT + "\nmain()\n", citywh_env, tmp_path)
+    assert done.returncode != 0
+    assert "validation worker" in done.stderr and "if __name__ == '__main__':" in done.stderr
+    con = duckdb.connect(str(citywh_env.warehouse_path), read_only=True)
+    try:  # nothing landed, nothing quarantined: not the data's fault
+        landed = con.execute("select count(*) from meta.loads where status = 'landed'").fetchone()[0]
+    finally:
+        con.close()
+    assert landed == 0 and not list(citywh_env.quarantine_dir.glob("*/*"))
