@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 from ingest.config import REPO_ROOT, Settings
@@ -296,7 +296,8 @@ def engine_read(path: Path):
     import duckdb
     import polars as pl
 
-    warnings.filterwarnings("ignore", message="Could not determine dtype")  # calamine, on every sheet
+    # calamine (fastexcel) logs a line per text column of every sheet it reads untyped
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
     content = path.read_bytes()
     if content[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
