@@ -208,7 +208,12 @@ class _ParseAhead:
 
     def _parse_and_check(self, table: RawTable, snapshot: Snapshot) -> tuple[pl.DataFrame, Future]:
         frame = parse(table, snapshot)
-        return frame, self._worker.submit(table.name, frame)
+        try:
+            return frame, self._worker.submit(table.name, frame)
+        except BrokenProcessPool as exc:  # the worker is gone: not the file's fault (see _validated)
+            gone: Future = Future()
+            gone.set_exception(exc)
+            return frame, gone
 
 
 def ingest_source(name: str, settings: Settings, report: Report = _quiet) -> list[LoadResult]:
