@@ -71,6 +71,15 @@ def f12_grid(bundle_dir) -> tuple[pl.DataFrame, list]:
     return grid, notes
 
 
+def test_wup_numbers_read_as_numbers_give_what_the_text_read_gives(wup_f12, f12_grid):
+    # parse reads the Data sheet's numbers as numbers; parse_grid (the fallback that names bad
+    # cells) reads every cell as text: on the real file both give the same frame, to the value
+    grid, notes = f12_grid
+    as_text = un_wup.parse_grid(grid, notes, file="F12.xls", file_code="F12")
+    assert wup_f12.equals(as_text)
+    assert as_text.filter(pl.col("city_code") == 21389)["latitude"][0] == 28.9  # 28.900000000000002 in the file
+
+
 def set_cell(grid: pl.DataFrame, excel_row: int, column: int, value: str | None) -> pl.DataFrame:
     name = grid.columns[column]
     return grid.with_columns(pl.when(pl.int_range(pl.len()) == excel_row - 1).then(pl.lit(value))
