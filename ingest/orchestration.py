@@ -203,7 +203,9 @@ def warehouse_build_dag(*, doc_md: str):
             # writer rather than let two write, and the task retries.
             execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
                                              invocation_mode=InvocationMode.DBT_RUNNER,
-                                             setup_operator_args={"pool": WRITER_POOL}),
+                                             setup_operator_args={"pool": WRITER_POOL,
+                                                                  # imported when it runs, not at parse
+                                                                  "callback": "ingest.dbt.keep_build_artifacts"}),
             operator_args={"install_deps": False,
                            "env": {"CITYWH_WAREHOUSE_PATH": str(settings().warehouse_path),
                                    **lake.dbt_env()},

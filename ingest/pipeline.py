@@ -304,9 +304,9 @@ def build_and_publish(settings: Settings, report: Report = _quiet, *, force: boo
 
 def write_dbt_docs(settings: Settings) -> Path:
     """dbt's docs site (models, columns, tests, lineage, the warehouse's catalog) as one static
-    HTML file beside the report. After `citywh build` the target holds the build's compiled
-    manifest, so nothing is compiled again; after Airflow's build (Cosmos runs each node in a
-    directory of its own) it does not, and dbt compiles."""
+    HTML file beside the report. After `citywh build`, or Airflow's build (its producer keeps the
+    artifacts: ingest.dbt.keep_build_artifacts), the target holds the build's compiled manifest,
+    so nothing is compiled again; without one, dbt compiles."""
     target = settings.home / "dbt" / "target"
     compiled = ["--no-compile"] if (target / "manifest.json").exists() else []
     with warehouse.writer_lock(settings.warehouse_path):

@@ -4,6 +4,7 @@ the Cosmos-rendered build, which publishes the serving file; marts are read back
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -89,6 +90,10 @@ def test_ingest_dags_trigger_the_build_that_publishes(airflow):
     assert "San Diego" in (report_dir / "citywh-report.html").read_text(encoding="utf-8")  # Yokohama's first sister city
     assert "influence_benchmark" in (report_dir / "dbt-docs.html").read_text(encoding="utf-8")  # publish wrote dbt's docs
     assert (report_dir / "data-docs" / "expectations" / "raw_worldbank__indicator_values.html").is_file()
+    # the producer kept its build's artifacts in the home (so publish's docs did not compile again)
+    kept = json.loads((Path(airflow.env["CITYWH_HOME"]) / "dbt" / "target" / "run_results.json").read_text())
+    assert {r["unique_id"]: r["status"] for r in kept["results"]}["model.citywh.city_influence"] == "success"
+    assert kept["args"]["which"] == "build"
 
 
 def test_the_ui_shows_logical_assets_dag_descriptions_and_a_no_change_run(airflow, tmp_path):
