@@ -217,11 +217,12 @@ def _tree_memory(root) -> int:
 AIRFLOW_RATIO_GOAL = 1.5
 
 
-def airflow_build_timings(settings: Settings) -> tuple[float, float]:
-    """(warehouse_build's wall seconds in a real Airflow, `citywh build`'s seconds afterwards on
-    the same landed data: the same work, dbt build, publish, docs and report)."""
-    from datetime import datetime
-
+def airflow_build_timings(settings: Settings) -> tuple[float, float, float]:
+    """(warehouse_build's wall seconds in a real Airflow: the first run, triggered by the landed
+    raw Assets, and a second one triggered by hand on the same data; then `citywh build`'s seconds
+    on that data: the same work, dbt build, publish, docs and report). The first run's dbt parses
+    the whole project for Airflow's profile (the parse state made at install is the CLI's); Cosmos
+    keeps that parse, so the second run is what every later build costs."""
     from ingest.devstack import AirflowStack, Postgres, ingest_dag_ids, require_postgres_bindir
 
     bindir = require_postgres_bindir()
@@ -237,16 +238,22 @@ def airflow_build_timings(settings: Settings) -> tuple[float, float]:
                 stack.trigger_and_wait(client, ingest_dags[1:])  # the build paused: events wait
                 client.patch("/dags/warehouse_build", json={"is_paused": False}).raise_for_status()
                 stack.trigger_and_wait(client, ingest_dags[:1])
-                build = stack.wait_for_build(client)
+                first = stack.wait_for_build(client)
+                stack.trigger_and_wait(client, ["warehouse_build"])
+                second = stack.dag_runs(client, "warehouse_build")[0]
         finally:
             stack.stop()
             postgres.stop()
-        in_airflow = (datetime.fromisoformat(build["end_date"]) -
-                      datetime.fromisoformat(build["start_date"])).total_seconds()
         started = time.perf_counter()
         subprocess.run([str(CITYWH), "build"], env={**os.environ, **env},
                        check=True, capture_output=True)
-        return in_airflow, time.perf_counter() - started
+        return _run_seconds(first), _run_seconds(second), time.perf_counter() - started
+
+
+def _run_seconds(dag_run: dict) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(dag_run["end_date"]) - datetime.fromisoformat(dag_run["start_date"])).total_seconds()
 
 
 LAKE_CONCURRENT_SOURCES = ("worldbank", "wikidata_p190", "climactor")
@@ -479,10 +486,11 @@ def run(settings: Settings, echo=print, builds: int = 0, airflow: bool = False, 
         echo(f"peak memory of any run (its processes summed): {peak_mb:,.0f} MB = {peak_mb / PEAK_MEMORY_GOAL_MB:.2f}x the "
              f"{PEAK_MEMORY_GOAL_MB:,} MB goal")
     if airflow:
-        in_airflow, cli = airflow_build_timings(settings)
-        echo(f"warehouse_build in a real Airflow (LocalExecutor, watcher mode): {in_airflow:.1f} s; "
-             f"`citywh build` on the same data: {cli:.1f} s; Airflow/CLI = {in_airflow / cli:.2f}x "
-             f"(goal: at most {AIRFLOW_RATIO_GOAL}x)")
+        first, later, cli = airflow_build_timings(settings)
+        echo(f"warehouse_build in a real Airflow (LocalExecutor, watcher mode): {later:.1f} s "
+             f"({first:.1f} s the first time, when dbt parses the project for Airflow's profile); "
+             f"`citywh build` on the same data: {cli:.1f} s; Airflow/CLI = {later / cli:.2f}x, "
+             f"{first / cli:.2f}x the first time (goal: at most {AIRFLOW_RATIO_GOAL}x)")
     if lake:
         modes = lake_timings(settings)
         file, ducklake = modes["file"], modes["ducklake"]

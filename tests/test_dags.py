@@ -78,6 +78,12 @@ def test_writers_share_the_one_slot_pool_and_assets_chain(dagbag):
     dbt_leaves = {i for i, t in dbt_tasks.items() if not t.downstream_task_ids & set(dbt_tasks)}
     assert build.get_task("publish").upstream_task_ids == dbt_leaves
     assert "dbt.models.marts.influence.city_influence.test" in ancestors(build, "publish")
+    # a model's tests report beside the models built on it (the one dbt build orders them): the
+    # crosswalk's downstream models wait for its run task, not its test task; publish waits for both
+    matches = "dbt.models.intermediate.int_city_matches"
+    assert f"{matches}.run" in build.get_task("dbt.models.intermediate.int_network_memberships.run").upstream_task_ids
+    assert build.get_task(f"{matches}.test").downstream_task_ids == {"publish"}
+    assert {i for i in dbt_tasks if i.endswith(".test")} <= build.get_task("publish").upstream_task_ids
     # a node's Doc tab carries its description; a test task names its tests
     assert "influence index" in dbt_tasks["dbt.models.marts.influence.city_influence.run"].doc_md
     assert "value_between_city_influence_sister_city_pagerank__1__0" in dbt_tasks["dbt.models.marts.influence.city_influence.test"].doc_md
