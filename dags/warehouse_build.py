@@ -10,7 +10,8 @@ landed yet, then group `dbt` (rendered by astronomer-cosmos from the pre-built
 per seed, snapshot and model (`.run`; the city crosswalk `int_city_matches` is one of them) and per
 model's tests (`.test`) turns green or red with that node's result; only then `publish` copies the
 writer warehouse to the read-only serving file by atomic swap and emits `citywh_serving`. A failed
-model or test stops the run before `publish`: readers keep the last good serving file. Every task that opens the writer warehouse holds the one-slot `duckdb_writer` pool
-(DuckDB has one writer). Last, `report` writes `citywh report`'s self-contained HTML page from the
-new serving file (`report/citywh-report.html` under the warehouse home; it only reads, no pool).
+model or test stops the run before `publish`: readers keep the last good serving file. Every task
+that opens the writer warehouse holds the one-slot `duckdb_writer` pool (DuckDB has one writer).
+Last, `report` writes `citywh report`'s self-contained HTML page from the new serving file
+(`report/citywh-report.html` under the warehouse home; it only reads, no pool).
 """)

@@ -253,7 +253,8 @@ def airflow_build_timings(settings: Settings) -> tuple[float, float, float]:
 def _run_seconds(dag_run: dict) -> float:
     from datetime import datetime
 
-    return (datetime.fromisoformat(dag_run["end_date"]) - datetime.fromisoformat(dag_run["start_date"])).total_seconds()
+    started, ended = (datetime.fromisoformat(dag_run[key]) for key in ("start_date", "end_date"))
+    return (ended - started).total_seconds()
 
 
 LAKE_CONCURRENT_SOURCES = ("worldbank", "wikidata_p190", "climactor")
