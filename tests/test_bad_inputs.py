@@ -510,6 +510,11 @@ CASES = [
     Bad("p190-query-ui-element-lacks-sistercity", P190, "p190_query_ui",
         json_edit(lambda d: d[2].pop("sistercity")), "parse", "row lacks 'sistercity'",
         row=3, field="sistercity"),
+    Bad("p190-query-ui-element-not-an-object", P190, "p190_query_ui",
+        json_edit(lambda d: d.insert(4, "Q64")), "parse", "expected an object, got str", row=5),
+    Bad("p190-query-ui-number-for-a-uri", P190, "p190_query_ui",
+        json_edit(lambda d: d[6].update(sistercity=65)), "parse", "expected text, got int",
+        row=7, field="sistercity"),
     Bad("p190-query-ui-lexeme-not-item", P190, "p190_query_ui",
         json_edit(lambda d: d[0].update(item="http://www.wikidata.org/entity/L64")), "validation",
         ("expect_column_values_to_match_regex(column='city_qid', regex='^Q[1-9][0-9]*$'): 1 unexpected, "
