@@ -39,6 +39,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -178,25 +179,34 @@ class MeasuredRun:
 def measured_run(command: list[str], env: dict[str, str], sample_s: float = 0.1) -> MeasuredRun:
     """Run a command: its wall time, and its peak memory as the resident memory of the process
     and all its children summed (a run's helper processes count: the validation worker, dbt),
-    sampled every sample_s, and never below the largest single process's own high-water mark."""
+    sampled every sample_s, and never below the largest single process's own high-water mark.
+    The sampling runs in a thread: the wall time ends when the process does, not at the next
+    sample."""
     import psutil
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
-        peak = 0
-        try:
-            root = psutil.Process(process.pid)
-            while process.poll() is None:
-                peak = max(peak, _tree_memory(root))
-                time.sleep(sample_s)
-        except psutil.NoSuchProcess:
-            pass
+        peak, finished = [0], threading.Event()
+
+        def sample() -> None:
+            try:
+                root = psutil.Process(process.pid)
+                while not finished.is_set():
+                    peak[0] = max(peak[0], _tree_memory(root))
+                    finished.wait(sample_s)
+            except psutil.NoSuchProcess:
+                pass
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         returncode = process.wait()
         seconds = time.perf_counter() - started
+        finished.set()
+        sampler.join()
         out.seek(0), err.seek(0)
         text = (err.read() or out.read()).decode(errors="replace")
-    return MeasuredRun(seconds, peak / 2**20, returncode, text[-3000:])
+    return MeasuredRun(seconds, peak[0] / 2**20, returncode, text[-3000:])
 
 
 def _tree_memory(root) -> int:

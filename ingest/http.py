@@ -15,17 +15,9 @@ from urllib.parse import urljoin, urlsplit
 
 from typing import TYPE_CHECKING
 
-from tenacity import (
-    RetryError,
-    retry,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
-
 from ingest.errors import FetchError
 
-if TYPE_CHECKING:  # imported where a download runs: a no-change run never pays for it
+if TYPE_CHECKING:  # httpx and tenacity are imported where a download runs: a no-change run never pays for them
     import httpx
 
 USER_AGENT = "citywh/0.1 (+https://github.com/citywh)"
@@ -56,6 +48,7 @@ def download(source: str, url: str, *, attempts: int | None = None, timeout: flo
              max_bytes: int | None = None, deadline: float | None = None) -> bytes:
     """GET url and return the body; raise FetchError naming source and URL on failure."""
     import httpx
+    from tenacity import RetryError, retry, retry_if_exception, stop_after_attempt, wait_exponential
 
     attempts = attempts or int(os.environ.get("CITYWH_HTTP_ATTEMPTS", "4"))
     timeout = timeout or float(os.environ.get("CITYWH_HTTP_TIMEOUT", "60"))

@@ -41,10 +41,15 @@ def landed_batches(warehouse: Path) -> dict[tuple[str, str], tuple[str, str | No
     """(source, snapshot key) -> (sha256, parser_version) of every batch's landed snapshot, read
     in one connection (opening the warehouse is the cost of a no-change run)."""
     with connect(warehouse) as con:
-        ensure_meta(con)
-        rows = con.execute("""select source, snapshot_key, arg_max(snapshot_sha256, finished_at),
-                                     arg_max(parser_version, finished_at)
-                              from meta.loads where status = 'landed' group by all""").fetchall()
+        return read_landed_batches(con)
+
+
+def read_landed_batches(con) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """landed_batches on an open connection to the warehouse."""
+    ensure_meta(con)
+    rows = con.execute("""select source, snapshot_key, arg_max(snapshot_sha256, finished_at),
+                                 arg_max(parser_version, finished_at)
+                          from meta.loads where status = 'landed' group by all""").fetchall()
     return {(source, key): (sha256, parser) for source, key, sha256, parser in rows}
 
 

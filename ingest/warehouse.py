@@ -171,9 +171,14 @@ class LastBuild(NamedTuple):
 
 def last_build(warehouse: Path) -> LastBuild | None:
     with connect(warehouse) as con:
-        ensure_meta(con)
-        row = con.execute("select inputs_sha256, inputs, coalesce(status, 'published') from meta.builds "
-                          "order by finished_at desc limit 1").fetchone()
+        return read_last_build(con)
+
+
+def read_last_build(con: duckdb.DuckDBPyConnection) -> LastBuild | None:
+    """last_build on an open connection to the warehouse."""
+    ensure_meta(con)
+    row = con.execute("select inputs_sha256, inputs, coalesce(status, 'published') from meta.builds "
+                      "order by finished_at desc limit 1").fetchone()
     return LastBuild(row[0], json.loads(row[1]) if row[1] else None, row[2] == "published") if row else None
 
 

@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 
 import fastexcel
-import numpy as np
 import polars as pl
 
 from ingest.errors import FetchError, ParseError
@@ -172,6 +171,8 @@ def _parse_rows(grid: pl.DataFrame, body: pl.DataFrame, note_lines: list[str | N
     if years == sorted(set(years)):
         # one row per (city, year) made in the final order (city codes are unique, years rise
         # along the columns): no sort of the long frame, 10x faster than unpivot's order
+        import numpy as np  # here: a run that parses no workbook never loads it
+
         wide = data.sort("city_code")
         long = wide.select(index)[np.repeat(np.arange(wide.height), len(years))].with_columns(
             year=pl.Series(np.tile(np.array(years, dtype=np.int32), wide.height)),
