@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +69,10 @@ def new_load_id() -> str:
 
 def land(warehouse: Path, table: RawTable, snapshot: Snapshot, frame: pl.DataFrame, *,
          validation_checkpoint: str | None = None, load_id: str | None = None,
-         started_at: datetime | None = None) -> LoadResult:
-    """Replace the batch of `snapshot` in raw.<table> with `frame`, atomically."""
+         started_at: datetime | None = None, before_commit: Callable[[], None] | None = None) -> LoadResult:
+    """Replace the batch of `snapshot` in raw.<table> with `frame`, atomically. before_commit
+    runs last in the transaction: what it raises rolls the batch back (validation that runs
+    while the batch is written)."""
     load_id = load_id or new_load_id()
     started_at = started_at or datetime.now(UTC)
     source = table.source.name
@@ -90,6 +93,8 @@ def land(warehouse: Path, table: RawTable, snapshot: Snapshot, frame: pl.DataFra
                              validation_checkpoint=validation_checkpoint, message="", started_at=started_at)
                 _record_source(con, table)
                 _drill_pause("landing")
+                if before_commit:
+                    before_commit()
                 con.execute("commit")
             except BaseException:
                 with contextlib.suppress(duckdb.Error):  # a failed commit has rolled back already
