@@ -421,6 +421,7 @@ def _with_evidence(candidates: pl.DataFrame, queries: pl.DataFrame, gazetteer: G
 
 
 # What _decide_one reads of a query and of each candidate it weighs.
+DECIDE_CHUNK = 50_000  # queries decided at a time (the bundle has ~62,000)
 QUERY_FIELDS = ("query", "entity_type", "entity_key", "names", "country_iso2", "latitude", "population",
                 "point_outside_country")
 WEIGHED_FIELDS = ("query", "geonameid", "tier", "variant_rank", "variant", "is_alternate", "hint_key", "ratio",
@@ -433,14 +434,23 @@ def _decide(queries: pl.DataFrame, candidates: pl.DataFrame, policies: dict[str,
     # keeps its inadmissible candidates, to name them in its reason
     weighed = candidates.with_columns(_any=pl.col("admissible").any().over("query")) \
         .filter(pl.col("admissible") | ~pl.col("_any")) \
-        .filter(pl.col("tier") == pl.col("tier").min().over("query")).drop("_any")
-    by_query: dict[int, list[dict]] = {}
-    for row in weighed.select(WEIGHED_FIELDS).to_dicts():  # not every column: ~0.5 s less
-        by_query.setdefault(row["query"], []).append(row)
-    results = [_decide_one(q, by_query.get(q["query"], [])) for q in queries.select(QUERY_FIELDS).to_dicts()]
+        .filter(pl.col("tier") == pl.col("tier").min().over("query")).drop("_any") \
+        .select(WEIGHED_FIELDS)  # not every column: ~0.5 s less
+    # each query is decided in Python on its candidates as dicts: a chunk of queries at a time,
+    # so that the dicts held stay the same size however many cities there are (10x the bundle:
+    # 2.3 GB of them at once)
+    decided = []
+    for start in range(0, queries.height, DECIDE_CHUNK):
+        chunk = queries.slice(start, DECIDE_CHUNK).select(QUERY_FIELDS)
+        by_query: dict[int, list[dict]] = {}
+        for row in weighed.filter(pl.col("query").is_in(chunk["query"].implode())).to_dicts():
+            by_query.setdefault(row["query"], []).append(row)
+        decided.append(pl.DataFrame([_decide_one(q, by_query.get(q["query"], [])) for q in chunk.to_dicts()],
+                                    schema=MATCH_SCHEMA))
     labels = queries["names"].list.eval(
         fold_expr(pl.element()).str.replace_all(AREA_WORDS, " ").str.replace_all(r"\s+", " ").str.strip_chars())
-    frame = pl.DataFrame(results, schema=MATCH_SCHEMA).with_columns(
+    frame = pl.concat(decided) if decided else pl.DataFrame(schema=MATCH_SCHEMA)
+    frame = frame.with_columns(
         _item=queries["wikidata_qid"], _labels=labels, _country_known=queries["country_iso2"].is_not_null())
     one_to_one = [t for t, p in policies.items() if p.one_to_one]
     frame = _settle_claims(frame, claimant="entity_key", scope=pl.col("entity_type").is_in(one_to_one),
