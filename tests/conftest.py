@@ -42,6 +42,32 @@ def bundle_dir() -> Path:
     return BUNDLE_DIR
 
 
+@pytest.fixture(scope="session")
+def file_build(tmp_path_factory, worker_id, bundle_dir):
+    """One cold `citywh run` of the real bundle in a fresh file-mode home, shared by the test files
+    that read a finished build (a test that changes it works on a copy): built once per session,
+    by whichever pytest-xdist worker asks first, under a lock. (home, env, the run's
+    CompletedProcess)."""
+    import json
+    import subprocess
+    import sys
+
+    from filelock import FileLock
+
+    # the workers of one session share their base's parent; a serial session has its own base
+    root = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    home, record = root / "file-build" / "home", root / "file-build" / "run.json"
+    env = {**os.environ, "CITYWH_HOME": str(home), "CITYWH_BUNDLE": str(bundle_dir), "CITYWH_FETCH": "auto"}
+    citywh = Path(sys.executable).with_name("citywh")
+    with FileLock(str(root / "file-build.lock")):
+        if not record.exists():
+            run = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
+            record.write_text(json.dumps({"returncode": run.returncode, "stdout": run.stdout, "stderr": run.stderr}))
+    run = subprocess.CompletedProcess([str(citywh), "run"], **json.loads(record.read_text()))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return home, env, run
+
+
 class LinkedBundle:
     """The real offline bundle, linked (never copied) under a test's tmp_path; the World Bank files
     are linked one by one, so that a test can replace one with a revision of its own."""

@@ -24,13 +24,10 @@ pytestmark = pytest.mark.slow  # `make test-quick` leaves these out; `make test`
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, bundle_dir):
-    home = tmp_path_factory.mktemp("e2e") / "home"
-    env = {**os.environ, "CITYWH_HOME": str(home), "CITYWH_BUNDLE": str(bundle_dir), "CITYWH_FETCH": "auto"}
-    citywh = Path(sys.executable).with_name("citywh")
-    run = subprocess.run([str(citywh), "run"], env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return home, env, citywh, run
+def built(file_build):
+    """The session's cold build (conftest.file_build): tests that change it work on a copy."""
+    home, env, run = file_build
+    return home, env, Path(sys.executable).with_name("citywh"), run
 
 
 def _query(path: Path, sql: str, parameters=None):

@@ -79,19 +79,16 @@ class Lake:
 
 
 @pytest.fixture(scope="module")
-def built(postgres, tmp_path_factory, bundle_dir):
-    """One lake built by `citywh run`, and the marts' digests of a file-mode build of the same
-    snapshots (taken at once: later tests change the lake)."""
+def built(postgres, tmp_path_factory, bundle_dir, file_build):
+    """One lake built by `citywh run`, and the marts' digests of the session's file-mode build of
+    the same snapshots (conftest.file_build; taken at once: later tests change the lake)."""
     root = tmp_path_factory.mktemp("lake")
     env = _lake_env(postgres, root / "home", bundle_dir)
     run = _citywh(env, "run")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    file_env = {**env, "CITYWH_HOME": str(root / "file-home"), "CITYWH_WAREHOUSE": "file"}
-    file_run = _citywh(file_env, "run")
-    assert file_run.returncode == 0, file_run.stderr[-3000:]
     import duckdb
 
-    con = duckdb.connect(str(root / "file-home" / "warehouse" / "serving.duckdb"), read_only=True)
+    con = duckdb.connect(str(file_build[0] / "warehouse" / "serving.duckdb"), read_only=True)
     try:
         file_digests = _digests(con)
     finally:
