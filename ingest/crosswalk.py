@@ -439,12 +439,17 @@ def _decide(queries: pl.DataFrame, candidates: pl.DataFrame, policies: dict[str,
     # each query is decided in Python on its candidates as dicts: a chunk of queries at a time,
     # so that the dicts held stay the same size however many cities there are (10x the bundle:
     # 2.3 GB of them at once)
+    chunk_of_query = queries.select("query", chunk=pl.int_range(pl.len()) // DECIDE_CHUNK)
+    # the candidates in their order (it settles ties), cut once by their query's chunk
+    candidates_by_chunk = weighed.join(chunk_of_query, on="query", maintain_order="left") \
+        .partition_by("chunk", as_dict=True, maintain_order=True)
     decided = []
     for start in range(0, queries.height, DECIDE_CHUNK):
-        chunk = queries.slice(start, DECIDE_CHUNK).select(QUERY_FIELDS)
         by_query: dict[int, list[dict]] = {}
-        for row in weighed.filter(pl.col("query").is_in(chunk["query"].implode())).to_dicts():
+        chunk_candidates = candidates_by_chunk.pop((start // DECIDE_CHUNK,), None)
+        for row in [] if chunk_candidates is None else chunk_candidates.drop("chunk").to_dicts():
             by_query.setdefault(row["query"], []).append(row)
+        chunk = queries.slice(start, DECIDE_CHUNK).select(QUERY_FIELDS)
         decided.append(pl.DataFrame([_decide_one(q, by_query.get(q["query"], [])) for q in chunk.to_dicts()],
                                     schema=MATCH_SCHEMA))
     labels = queries["names"].list.eval(
