@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
+from functools import cache
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -105,15 +106,13 @@ def _ingest_snapshot(table: RawTable, snapshot: Snapshot, settings: Settings, la
         error = ParseError(table.source.name, str(snapshot.path), f"unreadable: {type(exc).__name__}: {exc}")
         folder = reject("parse", error)
         raise error.quarantined(folder, table.name) from exc
-    outcomes: list[ValidationOutcome] = []
+    validation_outcome = cache(lambda: _validated(table, frame, validation))  # waited for once
 
-    def passed() -> bool:  # the batch's validation (waited for once)
-        if not outcomes:
-            outcomes.append(_validated(table, frame, validation))
-        return outcomes[0].success
+    def passed() -> bool:
+        return validation_outcome().success
 
     def rejected() -> ValidationFailed:
-        outcome = outcomes[0]
+        outcome = validation_outcome()
         folder = reject("validation", CitywhError("; ".join(outcome.failed)), frame,
                         failed=outcome.failed, checkpoint=outcome.checkpoint, result=outcome.result)
         return ValidationFailed(table.source.name, table.name, outcome.failed, str(folder),

@@ -164,7 +164,9 @@ def _parse_query_ui(content: bytes, file: str) -> pl.DataFrame:
         elements = _QUERY_UI.decode(content)
     except msgspec.DecodeError:  # not plainly good: read again loosely, which names the bad element
         return _parse_query_ui_loosely(content, file)
-    column = lambda field: pl.Series([getattr(e, field) for e in elements], dtype=pl.String)  # noqa: E731
+    def column(field: str) -> pl.Series:
+        return pl.Series([getattr(e, field) for e in elements], dtype=pl.String)
+
     return _edges(city_qid=_qids(column("item")), city_label=column("itemLabel"),
                   twin_qid=_qids(column("sistercity")), twin_label=column("sistercityLabel"),
                   source_row=pl.int_range(1, len(elements) + 1, eager=True))
